@@ -1,0 +1,270 @@
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "proto.h"
+#include "util.h"
+
+const struct ioectl_cmd *const cmd_table[] = {
+	&cmd_help_entry,
+	&cmd_journal_entry,
+	&cmd_ledger_entry,
+	&cmd_status_entry,
+	&cmd_verify_entry,
+	&cmd_version_entry,
+	NULL,
+};
+
+const struct ioectl_cmd *
+cmd_find(const struct ioectl_cmd *const *table, const char *name,
+    const char *what, char **cause)
+{
+	const struct ioectl_cmd *found = NULL;
+	char *list = NULL, *next;
+	size_t len = strlen(name);
+	int matches = 0;
+
+	for (size_t i = 0; table[i] != NULL; i++) {
+		if (strcmp(table[i]->name, name) == 0)
+			return table[i];
+		if (len == 0 || strncmp(table[i]->name, name, len) != 0)
+			continue;
+		found = table[i];
+		matches++;
+		next = list == NULL ? xstrdup(found->name)
+				    : xasprintf("%s, %s", list, found->name);
+		free(list);
+		list = next;
+	}
+	if (matches == 1) {
+		free(list);
+		return found;
+	}
+	if (matches == 0)
+		fail(cause, "unknown %s: %s", what, name);
+	else
+		fail(cause, "ambiguous %s: %s, could be: %s", what, name, list);
+	free(list);
+	return NULL;
+}
+
+const char *
+args_get(struct args *args, const char *name)
+{
+	const struct ioectl_cmd *cmd = args->cmd;
+
+	for (int i = 0; i < CMD_OPTIONS_MAX && cmd->options[i].name != NULL;
+	     i++) {
+		if (strcmp(cmd->options[i].name, name) == 0)
+			return args->values[i];
+	}
+	return NULL;
+}
+
+void
+cmd_print_json(json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+
+	puts(text != NULL ? text : "null");
+	free(text);
+	fflush(stdout);
+}
+
+static int
+cmd_verror(struct ioectl_ctx *ctx, int status, const char *code,
+    const char *fmt, va_list ap)
+{
+	char *message;
+
+	if (vasprintf(&message, fmt, ap) < 0)
+		abort();
+	fprintf(stderr, "ioectl: %s\n", message);
+	if (ctx != NULL && ctx->json) {
+		json_t *obj = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+		    "message", message);
+
+		cmd_print_json(obj);
+		json_decref(obj);
+	}
+	free(message);
+	return status;
+}
+
+int
+cmd_error(struct ioectl_ctx *ctx, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cmd_verror(ctx, status, code, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+cmd_print_usage(FILE *fp, const struct ioectl_cmd *cmd, bool summary)
+{
+	if (cmd->subcmds != NULL) {
+		for (size_t i = 0; cmd->subcmds[i] != NULL; i++)
+			cmd_print_usage(fp, cmd->subcmds[i], summary);
+		return;
+	}
+	if (summary)
+		fprintf(fp, "  %-58s %s\n", cmd->usage, cmd->summary);
+	else
+		fprintf(fp, "usage: ioectl %s\n", cmd->usage);
+}
+
+int
+cmd_usage_error(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_verror(ctx, EXIT_USAGE, "usage", fmt, ap);
+	va_end(ap);
+	if (cmd != NULL)
+		cmd_print_usage(stderr, cmd, false);
+	return EXIT_USAGE;
+}
+
+int
+cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
+    json_t **result)
+{
+	char *cause = NULL, *code = NULL;
+	enum ctl_status status;
+	int rc;
+
+	if (ctx->client == NULL &&
+	    (ctx->client = ctl_client_new(ctx->dir, &cause)) == NULL) {
+		json_decref(params);
+		rc = cmd_error(ctx, EXIT_NO_DAEMON, "no_daemon", "%s", cause);
+		free(cause);
+		return rc;
+	}
+	status = ctl_client_call(ctx->client, method, params, ctx->timeout_ms,
+	    result, &code, &cause);
+	if (status == CTL_OK)
+		return EXIT_OK;
+	rc = cmd_error(ctx,
+	    status == CTL_NO_DAEMON ? EXIT_NO_DAEMON : EXIT_FAILED,
+	    code != NULL ? code : "no_daemon", "%s", cause);
+	free(cause);
+	free(code);
+	return rc;
+}
+
+char *
+cmd_safe(const char *text)
+{
+	return text_escape(text, strlen(text));
+}
+
+/* Parses the command's options with getopt_long; --json is accepted by
+ * every command. Returns 0, or EXIT_USAGE after printing why. */
+static int
+cmd_parse(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd, int argc,
+    char **argv, struct args *args)
+{
+	struct option longopts[CMD_OPTIONS_MAX + 2];
+	/* A leading ':' reports a missing value apart from an unknown
+	 * option. Without '+', GNU getopt lets options follow arguments. */
+	char shortopts[3 * CMD_OPTIONS_MAX + 2] = ":", *p = shortopts + 1;
+	int n = 0, c, index;
+
+	for (; n < CMD_OPTIONS_MAX && cmd->options[n].name != NULL; n++) {
+		const struct cmd_option *o = &cmd->options[n];
+
+		longopts[n] = (struct option){ o->name,
+			o->has_arg ? required_argument : no_argument, NULL,
+			256 + n };
+		if (o->short_name != 0) {
+			*p++ = (char)o->short_name;
+			if (o->has_arg)
+				*p++ = ':';
+		}
+	}
+	*p = '\0';
+	longopts[n] = (struct option){ "json", no_argument, NULL, 'J' };
+	longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	memset(args, 0, sizeof *args);
+	args->cmd = cmd;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &index)) !=
+	    -1) {
+		if (c == 'J') {
+			ctx->json = true;
+			continue;
+		}
+		if (c == ':')
+			return cmd_usage_error(ctx, cmd,
+			    "option '%s' needs a value", argv[optind - 1]);
+		if (c == '?')
+			return cmd_usage_error(ctx, cmd,
+			    "unknown option '%s' (put '--' before text "
+			    "that starts with '-')",
+			    argv[optind - 1]);
+		for (int i = 0; i < n; i++) {
+			if (c == 256 + i || c == cmd->options[i].short_name) {
+				args->values[i] =
+				    cmd->options[i].has_arg ? optarg : "";
+				break;
+			}
+		}
+	}
+	args->argc = argc - optind;
+	args->argv = argv + optind;
+	if (args->argc < cmd->min_args)
+		return cmd_usage_error(ctx, cmd, "missing argument");
+	if (cmd->max_args >= 0 && args->argc > cmd->max_args)
+		return cmd_usage_error(ctx, cmd, "unexpected argument '%s'",
+		    args->argv[cmd->max_args]);
+	return 0;
+}
+
+int
+cmd_run(struct ioectl_ctx *ctx, const struct ioectl_cmd *const *table,
+    int argc, char **argv, const char *prefix)
+{
+	const struct ioectl_cmd *cmd;
+	char *cause = NULL, *what;
+	struct args args;
+	int rc;
+
+	what = prefix != NULL ? xasprintf("%s command", prefix)
+			      : xstrdup("command");
+	cmd = cmd_find(table, argv[0], what, &cause);
+	free(what);
+	if (cmd == NULL) {
+		rc = cmd_error(ctx, EXIT_USAGE, "usage", "%s (see 'ioectl help')",
+		    cause);
+		free(cause);
+		return rc;
+	}
+	if (cmd->subcmds != NULL) {
+		if (argc < 2 || argv[1][0] == '-') {
+			cmd_usage_error(ctx, NULL, "'%s' needs a subcommand",
+			    cmd->name);
+			cmd_print_usage(stderr, cmd, false);
+			return EXIT_USAGE;
+		}
+		return cmd_run(ctx, cmd->subcmds, argc - 1, argv + 1,
+		    cmd->name);
+	}
+	if ((rc = cmd_parse(ctx, cmd, argc, argv, &args)) != 0)
+		return rc;
+	return cmd->exec(ctx, &args);
+}

@@ -1,0 +1,238 @@
+/* ioed: the ioe node daemon. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <czmq.h>
+
+#include "conf.h"
+#include "ctl_server.h"
+#include "daemon.h"
+#include "datadir.h"
+#include "log.h"
+#include "node.h"
+#include "proto.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: ioed [-fhvV] [-c FILE] [-d DIR] [-n NAME] [-l FILE]\n"
+    "  -c, --config FILE   read this YAML file (default DIR/ioe.yaml if it exists)\n"
+    "  -d, --dir DIR       data directory (default $IOE_DIR, else ~/.ioe)\n"
+    "  -f, --foreground    stay in the foreground, log to stderr\n"
+    "  -l, --log FILE      log file when detached (default DIR/ioed.log)\n"
+    "  -n, --name NAME     node name (default: config name, else the host name)\n"
+    "  -v, --verbose       more log (repeat: info, then debug)\n"
+    "  -h, --help          show this help\n"
+    "  -V, --version       show the version\n";
+
+struct options {
+	const char *config;
+	const char *dir;
+	const char *log;
+	const char *name;
+	bool foreground;
+	int verbose;
+};
+
+static void
+usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "ioed: %s '%s'\n%s", what, arg, usage_text);
+	exit(2);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:d:fhl:n:vV", longopts,
+		    NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'l': o->log = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("ioed %s (protocol %d)\n", PACKAGE_VERSION,
+			    IOE_PROTOCOL_VERSION);
+			exit(0);
+		case ':':
+			usage_error("missing value for option",
+			    argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument", argv[optind]);
+}
+
+/* The host name made into a valid node name. Caller frees. */
+static char *
+host_node_name(void)
+{
+	char host[256] = "";
+	char *name;
+	size_t len;
+
+	gethostname(host, sizeof host - 1);
+	for (char *p = host; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
+		    *p != '-')
+			*p = '-';
+	}
+	if (host[0] == '\0')
+		return xstrdup("node");
+	name = isalnum((unsigned char)host[0]) ? xstrdup(host)
+					       : xasprintf("n%s", host);
+	if ((len = strlen(name)) > IOE_NAME_MAX)
+		name[IOE_NAME_MAX] = '\0';
+	return name;
+}
+
+static void
+die(char *cause)
+{
+	fprintf(stderr, "ioed: %s\n", cause);
+	free(cause);
+	exit(1);
+}
+
+/* Reads the config, then lets the flags override it. */
+static void
+load_config(const struct options *o, const char *dir, conf_t *conf)
+{
+	char *path, *cause = NULL;
+	enum log_level level;
+
+	conf_defaults(conf);
+	path = o->config != NULL ? xstrdup(o->config)
+				 : xasprintf("%s/ioe.yaml", dir);
+	if ((o->config != NULL || access(path, F_OK) == 0) &&
+	    conf_load(conf, path, &cause) != 0)
+		die(cause);
+	free(path);
+	if (o->name != NULL) {
+		if (name_check(o->name, "node name", &cause) != 0)
+			die(cause);
+		free(conf->name);
+		conf->name = xstrdup(o->name);
+	}
+	if (conf->name == NULL)
+		conf->name = host_node_name();
+	if (o->log != NULL) {
+		free(conf->log_file);
+		conf->log_file = xstrdup(o->log);
+	}
+	level = LOG_LEVEL_WARNING + o->verbose;
+	if (level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	if (level > conf->log_level)
+		conf->log_level = level;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	ctl_server_t *server = NULL;
+	node_t *node = NULL;
+	char *dir, *cause = NULL, *probe;
+	FILE *logfp = NULL;
+	conf_t conf;
+	int lock;
+
+	parse_options(argc, argv, &o);
+	dir = datadir_resolve(o.dir);
+	load_config(&o, dir, &conf);
+	log_set_level(conf.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	umask(077);
+	if (daemon_make_dir(dir, &cause) != 0)
+		die(cause);
+	free(dir);
+	dir = datadir_resolve(o.dir); /* now that it exists: absolute */
+	/* Refuse a directory whose socket paths are too long before
+	 * anything is created in it. */
+	if ((probe = datadir_endpoint(dir, EVENTS_SOCKET_NAME, &cause)) ==
+	    NULL)
+		die(cause);
+	free(probe);
+
+	if (!o.foreground) {
+		char *path = conf.log_file != NULL
+		    ? xstrdup(conf.log_file)
+		    : xasprintf("%s/ioed.log", dir);
+
+		if ((logfp = fopen(path, "a")) == NULL)
+			die(xasprintf("cannot open log file '%s': %s", path,
+			    strerror(errno)));
+		free(path);
+		log_set_file(logfp);
+		if (daemon_detach(&cause) != 0)
+			die(cause);
+	}
+	if ((lock = daemon_lock(dir, &cause)) < 0)
+		die(cause);
+	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
+	    (server = ctl_server_new(node, &cause)) == NULL) {
+		daemon_unlock(dir, lock);
+		node_destroy(&node);
+		die(cause);
+	}
+	log_info("ready: node '%s', fingerprint %s, %lld entries, in '%s'",
+	    node->name, node->identity->fingerprint,
+	    (long long)store_count(node->store), dir);
+	if (!o.foreground) {
+		daemon_ready();
+		dup2(fileno(logfp), STDERR_FILENO);
+	}
+
+	zpoller_t *poller = zpoller_new(ctl_server_socket(server), NULL);
+	while (!zsys_interrupted) {
+		void *which = zpoller_wait(poller, 1000);
+
+		if (which == ctl_server_socket(server))
+			ctl_server_handle(server);
+		else if (zpoller_terminated(poller))
+			break;
+	}
+	zpoller_destroy(&poller);
+	log_info("stopping");
+	ctl_server_destroy(&server);
+	node_destroy(&node);
+	daemon_unlock(dir, lock);
+	conf_free(&conf);
+	free(dir);
+	if (logfp != NULL)
+		fclose(logfp);
+	return 0;
+}

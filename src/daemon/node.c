@@ -1,0 +1,153 @@
+#include "config.h"
+
+#include <assert.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "node.h"
+#include "util.h"
+
+void
+node_reload(node_t *self)
+{
+	const uint8_t *key = signing_key_public(self->identity->key);
+
+	if (store_head(self->store, key, &self->seq, self->head) != 0) {
+		self->seq = 0;
+		memset(self->head, 0, sizeof self->head);
+	}
+	self->lamport = store_max_lamport(self->store);
+}
+
+/* Writes a "node" entry when the name (or the transport key) differs
+ * from what this node last announced. */
+static int
+node_announce(node_t *self, char **cause)
+{
+	const char *transport = zcert_public_txt(self->identity->transport);
+	char *known = store_node_name(self->store,
+	    signing_key_public(self->identity->key));
+	json_t *body;
+	entry_t *entry;
+	char *text;
+	int rc = 0;
+
+	if (known != NULL && strcmp(known, self->name) == 0) {
+		free(known);
+		return 0;
+	}
+	if (known != NULL)
+		log_info("node name changes from '%s' to '%s'", known,
+		    self->name);
+	free(known);
+	body = json_pack("{s:s, s:s}", "name", self->name, "transport",
+	    transport);
+	text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(body);
+	if (store_begin(self->store, cause) != 0) {
+		free(text);
+		return -1;
+	}
+	entry = node_append(self, "node", text, strlen(text), cause);
+	free(text);
+	if (entry == NULL || store_commit(self->store, cause) != 0) {
+		store_rollback(self->store);
+		node_reload(self);
+		rc = -1;
+	}
+	entry_destroy(&entry);
+	json_array_clear(self->appended);
+	return rc;
+}
+
+node_t *
+node_new(const char *dir, const char *name, conf_t *conf, char **cause)
+{
+	node_t *self = xcalloc(1, sizeof *self);
+	char *path = xasprintf("%s/store.db", dir);
+	bool created;
+
+	self->dir = xstrdup(dir);
+	self->name = xstrdup(name);
+	self->conf = conf;
+	self->appended = json_array();
+	self->started_us = time_mono_us();
+	self->identity = identity_open(dir, &created, cause);
+	if (self->identity == NULL)
+		goto bad;
+	if (created)
+		log_info("created the node key, fingerprint %s",
+		    self->identity->fingerprint);
+	self->store = store_open(path,
+	    signing_key_public(self->identity->key), conf->store_sync, cause);
+	if (self->store == NULL)
+		goto bad;
+	node_reload(self);
+	if (node_announce(self, cause) != 0)
+		goto bad;
+	free(path);
+	return self;
+bad:
+	free(path);
+	node_destroy(&self);
+	return NULL;
+}
+
+void
+node_destroy(node_t **self_p)
+{
+	assert(self_p);
+	if (*self_p) {
+		node_t *self = *self_p;
+
+		store_destroy(&self->store);
+		identity_destroy(&self->identity);
+		json_decref(self->appended);
+		free(self->name);
+		free(self->dir);
+		free(self);
+		*self_p = NULL;
+	}
+}
+
+entry_t *
+node_append(node_t *self, const char *kind, const void *body, size_t len,
+    char **cause)
+{
+	int64_t now = time_now_us();
+	entry_t *entry;
+
+	entry = entry_create(self->identity->key, self->seq + 1,
+	    self->seq == 0 ? NULL : self->head, self->lamport + 1, now, kind,
+	    body, len, cause);
+	if (entry == NULL)
+		return NULL;
+	if (store_append(self->store, entry, cause) != 0) {
+		entry_destroy(&entry);
+		return NULL;
+	}
+	self->seq = entry->seq;
+	memcpy(self->head, entry->id, ENTRY_ID_SIZE);
+	self->lamport = entry->lamport;
+	json_array_append_new(self->appended, node_entry_event(self, entry));
+	return entry;
+}
+
+json_t *
+node_entry_event(node_t *self, const entry_t *entry)
+{
+	char id[2 * ENTRY_ID_SIZE + 1], author[65], when[40];
+	char *name = store_node_name(self->store, entry->author);
+	json_t *event;
+
+	entry_id_hex(entry, id);
+	hex_encode(entry->author, 32, author);
+	time_format_iso(entry->time_us, when, sizeof when);
+	event = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:s, s:I, s:s}", "id", id,
+	    "author", author, "name", name, "seq", (json_int_t)entry->seq,
+	    "lamport", (json_int_t)entry->lamport, "time", when, "time_us",
+	    (json_int_t)entry->time_us, "kind", entry->kind);
+	free(name);
+	return event;
+}

@@ -1,0 +1,354 @@
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "conf.h"
+#include "util.h"
+
+/* A key's setter checks the scalar and stores it; returns 0, or -1 with
+ * *cause set to the reason (without file and line). */
+typedef int (*conf_setter)(conf_t *, const char *, char **);
+
+static int
+conf_set_name(conf_t *self, const char *value, char **cause)
+{
+	if (name_check(value, "node name", cause) != 0)
+		return -1;
+	free(self->name);
+	self->name = xstrdup(value);
+	return 0;
+}
+
+static int
+conf_set_log_level(conf_t *self, const char *value, char **cause)
+{
+	if (log_level_parse(value, &self->log_level) != 0)
+		return fail(cause, "bad log.level '%s': use error, warning, "
+				   "info or debug",
+		    value);
+	return 0;
+}
+
+static int
+conf_set_log_file(conf_t *self, const char *value, char **cause)
+{
+	if (*value == '\0')
+		return fail(cause, "log.file is empty");
+	free(self->log_file);
+	self->log_file = xstrdup(value);
+	return 0;
+}
+
+static int
+conf_set_store_sync(conf_t *self, const char *value, char **cause)
+{
+	if (strcmp(value, "full") == 0)
+		self->store_sync = STORE_SYNC_FULL;
+	else if (strcmp(value, "normal") == 0)
+		self->store_sync = STORE_SYNC_NORMAL;
+	else
+		return fail(cause, "bad store.sync '%s': use full or normal",
+		    value);
+	return 0;
+}
+
+static int
+conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || errno != 0)
+		return fail(cause, "bad journal.max_bytes '%s': not a whole "
+				   "number",
+		    value);
+	if (n < 1 || n > ENTRY_BODY_MAX)
+		return fail(cause,
+		    "bad journal.max_bytes %lld: must be within 1..%d", n,
+		    ENTRY_BODY_MAX);
+	self->journal_max_bytes = n;
+	return 0;
+}
+
+/* Every key; a NULL setter marks a mapping of further keys. */
+static const struct conf_key {
+	const char *path;
+	conf_setter set;
+	const char *type;	/* as said in "wants ..." errors */
+} conf_keys[] = {
+	{ "name", conf_set_name, "a name" },
+	{ "log", NULL, "a mapping" },
+	{ "log.level", conf_set_log_level, "a level" },
+	{ "log.file", conf_set_log_file, "a file name" },
+	{ "store", NULL, "a mapping" },
+	{ "store.sync", conf_set_store_sync, "full or normal" },
+	{ "journal", NULL, "a mapping" },
+	{ "journal.max_bytes", conf_set_journal_max_bytes, "a number" },
+};
+
+static const struct conf_key *
+conf_key_find(const char *path)
+{
+	for (size_t i = 0; i < sizeof conf_keys / sizeof *conf_keys; i++) {
+		if (strcmp(conf_keys[i].path, path) == 0)
+			return &conf_keys[i];
+	}
+	return NULL;
+}
+
+static const char *
+conf_node_type(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_MAPPING_NODE: return "a mapping";
+	case YAML_SEQUENCE_NODE: return "a list";
+	default: return "a value";
+	}
+}
+
+static int
+conf_walk(conf_t *self, yaml_document_t *doc, yaml_node_t *map,
+    const char *prefix, const char *file, char **cause)
+{
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(doc, pair->value);
+		unsigned long line = key->start_mark.line + 1;
+		const struct conf_key *k;
+		char *path, *reason = NULL;
+		int rc = 0;
+
+		if (key->type != YAML_SCALAR_NODE)
+			return fail(cause, "%s:%lu: a key must be a plain name",
+			    file, line);
+		/* Later pairs with the same key would silently win. */
+		for (yaml_node_pair_t *seen = map->data.mapping.pairs.start;
+		     seen < pair; seen++) {
+			yaml_node_t *other = yaml_document_get_node(doc,
+			    seen->key);
+
+			if (other->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)other->data.scalar.value,
+				(char *)key->data.scalar.value) == 0)
+				return fail(cause,
+				    "%s:%lu: duplicate key '%s' (first on line "
+				    "%lu)",
+				    file, line, key->data.scalar.value,
+				    (unsigned long)other->start_mark.line + 1);
+		}
+		path = *prefix != '\0'
+		    ? xasprintf("%s.%s", prefix, key->data.scalar.value)
+		    : xstrdup((char *)key->data.scalar.value);
+		if ((k = conf_key_find(path)) == NULL) {
+			char *shown = text_escape(path, strlen(path));
+
+			rc = fail(cause, "%s:%lu: unknown key '%s'", file, line,
+			    shown);
+			free(shown);
+		} else if (k->set == NULL) {
+			if (value->type != YAML_MAPPING_NODE)
+				rc = fail(cause,
+				    "%s:%lu: '%s' wants a mapping of keys, "
+				    "not %s",
+				    file, line, path, conf_node_type(value));
+			else
+				rc = conf_walk(self, doc, value, path, file,
+				    cause);
+		} else if (value->type != YAML_SCALAR_NODE)
+			rc = fail(cause, "%s:%lu: '%s' wants %s, not %s", file,
+			    line, path, k->type, conf_node_type(value));
+		else if (k->set(self, (char *)value->data.scalar.value,
+			     &reason) != 0) {
+			rc = fail(cause, "%s:%lu: %s", file,
+			    (unsigned long)value->start_mark.line + 1,
+			    reason);
+			free(reason);
+		}
+		free(path);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+conf_copy(conf_t *dst, const conf_t *src)
+{
+	*dst = *src;
+	dst->name = src->name != NULL ? xstrdup(src->name) : NULL;
+	dst->log_file = src->log_file != NULL ? xstrdup(src->log_file) : NULL;
+}
+
+int
+conf_load(conf_t *self, const char *path, char **cause)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct stat st;
+	conf_t next;
+	FILE *fp;
+	int rc = -1;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return fail(cause, "%s:0: cannot open: %s", path,
+		    strerror(errno));
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return fail(cause, "%s:0: not a regular file", path);
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = fail(cause, "%s:%lu: %s%s%s", path,
+		    (unsigned long)parser.problem_mark.line + 1,
+		    parser.problem != NULL ? parser.problem : "syntax error",
+		    parser.context != NULL ? " " : "",
+		    parser.context != NULL ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		return rc;
+	}
+	/* Work on a copy so a refused file changes nothing. */
+	conf_copy(&next, self);
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL)
+		rc = 0;	/* An empty file: every default holds. */
+	else if (root->type != YAML_MAPPING_NODE)
+		rc = fail(cause, "%s:%lu: the file must be a mapping of keys, "
+				 "not %s",
+		    path, (unsigned long)root->start_mark.line + 1,
+		    conf_node_type(root));
+	else
+		rc = conf_walk(&next, &doc, root, "", path, cause);
+	if (rc == 0) {
+		conf_free(self);
+		*self = next;
+	} else
+		conf_free(&next);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return rc;
+}
+
+void
+conf_defaults(conf_t *self)
+{
+	memset(self, 0, sizeof *self);
+	self->log_level = LOG_LEVEL_WARNING;
+	self->store_sync = STORE_SYNC_FULL;
+	self->journal_max_bytes = CONF_JOURNAL_MAX_BYTES_DEFAULT;
+}
+
+void
+conf_free(conf_t *self)
+{
+	free(self->name);
+	free(self->log_file);
+	self->name = self->log_file = NULL;
+}
+
+/* Loads text from a file and returns the error, or NULL if it loaded. */
+static char *
+conf_test_load(conf_t *conf, const char *dir, const char *text)
+{
+	char *path = xasprintf("%s/ioe.yaml", dir), *cause = NULL;
+	FILE *fp = fopen(path, "w");
+
+	assert(fp != NULL);
+	fputs(text, fp);
+	fclose(fp);
+	if (conf_load(conf, path, &cause) == 0)
+		assert(cause == NULL);
+	free(path);
+	return cause;
+}
+
+static void
+conf_test_refused(const char *dir, const char *text, const char *want)
+{
+	conf_t conf;
+	char *cause;
+
+	conf_defaults(&conf);
+	cause = conf_test_load(&conf, dir, text);
+	if (cause == NULL || strstr(cause, want) == NULL) {
+		fprintf(stderr, "for '%s': got '%s', wanted '%s'\n", text,
+		    cause != NULL ? cause : "(accepted)", want);
+		abort();
+	}
+	/* Nothing of a refused file is kept. */
+	assert(conf.name == NULL && conf.journal_max_bytes == 16384);
+	free(cause);
+	conf_free(&conf);
+}
+
+void
+conf_test(bool verbose)
+{
+	char dir[] = "/tmp/ioe-conf-test-XXXXXX";
+	conf_t conf;
+	char *cause, *cmd;
+
+	(void)verbose;
+	assert(mkdtemp(dir) != NULL);
+	conf_defaults(&conf);
+	assert(conf_test_load(&conf, dir, "") == NULL);
+	assert(conf.name == NULL);
+	assert(conf_test_load(&conf, dir,
+		   "name: alpha\nlog:\n  level: debug\n  file: /tmp/x.log\n"
+		   "store:\n  sync: normal\njournal:\n  max_bytes: 100\n") ==
+	    NULL);
+	assert(strcmp(conf.name, "alpha") == 0);
+	assert(conf.log_level == LOG_LEVEL_DEBUG);
+	assert(strcmp(conf.log_file, "/tmp/x.log") == 0);
+	assert(conf.store_sync == STORE_SYNC_NORMAL);
+	assert(conf.journal_max_bytes == 100);
+	conf_free(&conf);
+
+	conf_test_refused(dir, "nmae: alpha\n", "ioe.yaml:1: unknown key 'nmae'");
+	conf_test_refused(dir, "name: a\nlog:\n  levle: info\n",
+	    ":3: unknown key 'log.levle'");
+	conf_test_refused(dir, "name: [a, b]\n",
+	    ":1: 'name' wants a name, not a list");
+	conf_test_refused(dir, "log: debug\n",
+	    ":1: 'log' wants a mapping of keys, not a value");
+	conf_test_refused(dir, "store:\n  sync:\n    a: 1\n",
+	    ":2: 'store.sync' wants full or normal, not a mapping");
+	conf_test_refused(dir, "name: -bad\n", ":1: node name must start");
+	conf_test_refused(dir, "name: a b\n", ":1: node name 'a b' may only");
+	conf_test_refused(dir, "log:\n  level: loud\n", ":2: bad log.level 'loud'");
+	conf_test_refused(dir, "store:\n  sync: maybe\n", ":2: bad store.sync");
+	conf_test_refused(dir, "journal:\n  max_bytes: 0\n", ":2: bad journal.max_bytes 0");
+	conf_test_refused(dir, "journal:\n  max_bytes: 99999999\n", "within 1..");
+	conf_test_refused(dir, "journal:\n  max_bytes: ten\n", "not a whole number");
+	conf_test_refused(dir, "name: a\nname: b\n",
+	    ":2: duplicate key 'name' (first on line 1)");
+	conf_test_refused(dir, "name: a\n  bad: [\n", "ioe.yaml:");
+	conf_test_refused(dir, "- a\n- b\n", ":1: the file must be a mapping");
+
+	conf_defaults(&conf);
+	assert(conf_load(&conf, "/nonexistent/ioe.yaml", &cause) == -1);
+	assert(strstr(cause, "/nonexistent/ioe.yaml:0: cannot open") != NULL);
+	free(cause);
+	assert(conf_load(&conf, dir, &cause) == -1);
+	assert(strstr(cause, "not a regular file") != NULL);
+	free(cause);
+
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert(system(cmd) == 0);
+	free(cmd);
+}

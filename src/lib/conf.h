@@ -1,0 +1,31 @@
+/* ioe.yaml: the node's configuration, see ioe.yaml(5). */
+#ifndef IOE_CONF_H
+#define IOE_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "store.h"
+
+typedef struct conf {
+	char *name;			/* node name; NULL: the host name */
+	enum log_level log_level;	/* log.level */
+	char *log_file;			/* log.file; NULL: DIR/ioed.log */
+	enum store_sync store_sync;	/* store.sync */
+	int64_t journal_max_bytes;	/* journal.max_bytes */
+} conf_t;
+
+#define CONF_JOURNAL_MAX_BYTES_DEFAULT 16384
+
+/* The embedded defaults. */
+void conf_defaults(conf_t *self);
+/* Reads path over the current values. An unknown key, a wrong type, a bad
+ * value, a duplicate key or a syntax error is refused: returns -1 with
+ * *cause "FILE:LINE: reason", and self keeps its values. */
+int conf_load(conf_t *self, const char *path, char **cause);
+void conf_free(conf_t *self);
+
+void conf_test(bool verbose);
+
+#endif

@@ -1,0 +1,61 @@
+/* Small helpers shared by every program: errors, hex, time, text. */
+#ifndef IOE_UTIL_H
+#define IOE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IOE_NAME_MAX 63
+
+/* Sets *cause (if cause is not NULL) to a new formatted string the caller
+ * frees. Returns -1, so that `return fail(cause, ...)` reads naturally. */
+int fail(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Formatted string the caller frees; aborts on memory exhaustion, as every
+ * caller would. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t size);
+
+/* Lower-case hex of len bytes into out, which holds 2 * len + 1. */
+void hex_encode(const uint8_t *bytes, size_t len, char *out);
+/* Decodes exactly 2 * len hex digits. Returns 0, or -1 if malformed. */
+int hex_decode(const char *hex, uint8_t *bytes, size_t len);
+/* True if s is a non-empty run of hex digits. */
+bool hex_is_valid(const char *s);
+
+/* Wall-clock time in Unix microseconds. */
+int64_t time_now_us(void);
+/* Monotonic time in microseconds. */
+int64_t time_mono_us(void);
+/* "2026-11-22T10:00:00.123456Z" into out (at least 32 bytes). */
+void time_format_iso(int64_t us, char *out, size_t size);
+/* "2026-11-22 11:00:00" in local time into out (at least 32 bytes). */
+void time_format_local(int64_t us, char *out, size_t size);
+/* "1h 2m 3s" style duration into out. */
+void time_format_duration(int64_t seconds, char *out, size_t size);
+/* Parses an absolute or relative time (see ioectl(1), TIME) relative to
+ * now_us. Returns 0, or -1 with *cause set. */
+int time_parse(const char *s, int64_t now_us, int64_t *us, char **cause);
+
+/* True if the len bytes are well-formed UTF-8 (no overlongs, surrogates or
+ * code points past U+10FFFF). */
+bool text_is_utf8(const char *s, size_t len);
+/* Returns a description of the first character a text may not contain
+ * (C0 controls other than tab and newline, DEL, C1 controls), or NULL. */
+const char *text_find_control(const char *s, size_t len, size_t *offset);
+/* Copy of s safe to print on a terminal: control characters, escape
+ * sequences and invalid bytes become visible escapes (\n, \x1b). Caller
+ * frees. */
+char *text_escape(const char *s, size_t len);
+
+/* Node and room names: 1..63 of [A-Za-z0-9._-], starting alphanumeric.
+ * Returns 0, or -1 with *cause set. */
+int name_check(const char *name, const char *what, char **cause);
+
+/* Reads a whole stream (at most max bytes). Returns a NUL-terminated buffer
+ * the caller frees and its length, or NULL with *cause set. */
+char *read_stream(int fd, size_t max, size_t *len, char **cause);
+
+#endif

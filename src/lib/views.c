@@ -1,0 +1,123 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "util.h"
+#include "views.h"
+
+static int
+views_step(sqlite3 *db, sqlite3_stmt *s, char **cause)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(cause, "cannot update a view: %s",
+		    sqlite3_errmsg(db));
+	return 0;
+}
+
+/* kind "node": the author's name and transport key; the highest
+ * sequence number wins, since only the author writes its own. */
+static int
+views_apply_node(sqlite3 *db, const entry_t *e, char **cause)
+{
+	json_t *body = json_loadb((const char *)e->body, e->body_len, 0, NULL);
+	const char *name = NULL, *transport = NULL;
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (body != NULL &&
+	    json_unpack(body, "{s:s, s:s}", "name", &name, "transport",
+		&transport) == 0 &&
+	    name_check(name, "node name", NULL) == 0) {
+		if (sqlite3_prepare_v2(db,
+			"INSERT INTO nodes VALUES (?, ?, ?, ?, ?) "
+			"ON CONFLICT (author) DO UPDATE SET name = "
+			"excluded.name, transport = excluded.transport, "
+			"lamport = excluded.lamport, seq = excluded.seq "
+			"WHERE excluded.seq > nodes.seq",
+			-1, &s, NULL) != SQLITE_OK)
+			rc = fail(cause, "%s", sqlite3_errmsg(db));
+		else {
+			sqlite3_bind_blob(s, 1, e->author, 32, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, transport, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)e->lamport);
+			sqlite3_bind_int64(s, 5, (sqlite3_int64)e->seq);
+			rc = views_step(db, s, cause);
+		}
+	} else
+		log_warning("node entry %llu has an unusable body; skipped",
+		    (unsigned long long)e->seq);
+	json_decref(body);
+	return rc;
+}
+
+/* kind "journal": the crisis cell's running log. Text that is not UTF-8
+ * (only a foreign or faulty node writes it) is kept escaped. */
+static int
+views_apply_journal(sqlite3 *db, const entry_t *e, char **cause)
+{
+	const char *text = (const char *)e->body;
+	char *escaped = NULL;
+	sqlite3_stmt *s;
+
+	if (!text_is_utf8(text, e->body_len) ||
+	    strlen(text) != e->body_len)
+		text = escaped = text_escape(text, e->body_len);
+	if (sqlite3_prepare_v2(db,
+		"INSERT OR IGNORE INTO journal VALUES (?, ?, ?, ?, ?, ?)", -1,
+		&s, NULL) != SQLITE_OK) {
+		free(escaped);
+		return fail(cause, "%s", sqlite3_errmsg(db));
+	}
+	sqlite3_bind_blob(s, 1, e->id, ENTRY_ID_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, e->author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)e->seq);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)e->lamport);
+	sqlite3_bind_int64(s, 5, e->time_us);
+	sqlite3_bind_text(s, 6, text, -1, SQLITE_TRANSIENT);
+	free(escaped);
+	return views_step(db, s, cause);
+}
+
+static const struct {
+	const char *kind;
+	int (*apply)(sqlite3 *, const entry_t *, char **);
+	const char *table;
+} views[] = {
+	{ "node", views_apply_node, "nodes" },
+	{ "journal", views_apply_journal, "journal" },
+};
+
+int
+views_apply(store_t *store, const entry_t *entry, char **cause)
+{
+	for (size_t i = 0; i < sizeof views / sizeof *views; i++) {
+		if (strcmp(entry->kind, views[i].kind) == 0)
+			return views[i].apply(store_db(store), entry, cause);
+	}
+	/* Kinds from newer nodes stay in the log until a version that knows
+	 * them rebuilds its views. */
+	return 0;
+}
+
+int
+views_clear(store_t *store, char **cause)
+{
+	for (size_t i = 0; i < sizeof views / sizeof *views; i++) {
+		char *sql = xasprintf("DELETE FROM %s", views[i].table);
+		int rc = sqlite3_exec(store_db(store), sql, NULL, NULL, NULL);
+
+		free(sql);
+		if (rc != SQLITE_OK)
+			return fail(cause, "cannot clear view '%s': %s",
+			    views[i].table, sqlite3_errmsg(store_db(store)));
+	}
+	return 0;
+}

@@ -1,0 +1,275 @@
+#!/bin/sh
+test_description='control API robustness: bad requests get error replies, ioed stays up; one daemon per DIR'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ioed.sh"
+
+# send: stdin as one frame to alpha's control socket, the reply on stdout
+# (bounded: a lost reply must not hang the test)
+send () {
+	timeout 20 test-tool zmq-send "$EP"
+}
+
+# answers: alpha still answers status
+answers () {
+	ioectl -d alpha -t 10 status >status.out &&
+	grep -E "^node +alpha$" status.out
+}
+
+# error_reply FILE: FILE is one error reply of version 1
+error_reply () {
+	cat "$1" &&
+	jq -e '.v == 1 and (.error.code | type == "string" and length > 0) and
+		(.error.message | type == "string" and length > 0) and
+		(has("result") | not)' "$1"
+}
+
+count () {
+	ioectl -d alpha --json journal list | jq '.entries | length'
+}
+
+test_expect_success 'set up' '
+	ioed_start alpha &&
+	EP=$(ioed_ctl alpha) &&
+	echo "$EP"
+'
+
+test_expect_success 'a good request gets a result with its id' '
+	printf "{\"v\":1,\"id\":3,\"method\":\"status\"}" | send >reply &&
+	jq -e ".v == 1 and .id == 3 and .result.name == \"alpha\" and (has(\"error\") | not)" reply
+'
+
+test_expect_success 'journal.add through the API' '
+	printf "{\"v\":1,\"id\":4,\"method\":\"journal.add\",\"params\":{\"text\":\"via api\"}}" | send >reply &&
+	jq -e ".id == 4 and (.result.id | test(\"^[0-9a-f]{64}$\"))" reply &&
+	ioectl -d alpha --json journal list >list &&
+	jq -e ".entries[-1].text == \"via api\" and .entries[-1].id == \"$(jq -r .result.id reply)\"" list
+'
+
+test_expect_success 'not JSON: error reply, ioed answers' '
+	printf "hello, this is not json" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'an empty frame: error reply, ioed answers' '
+	printf "" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'random bytes, five times: error replies, ioed answers' '
+	for i in 1 2 3 4 5
+	do
+		head -c 1000 /dev/urandom | send >reply &&
+		error_reply reply &&
+		answers || return 1
+	done
+'
+
+test_expect_success 'truncated JSON: error reply' '
+	printf "{\"v\":1,\"id\":5,\"method\":\"sta" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'JSON that is not an object: error replies' '
+	for req in "[1,2,3]" "\"status\"" 42 null true "[]"
+	do
+		printf "%s" "$req" | send >reply &&
+		error_reply reply &&
+		answers || return 1
+	done
+'
+
+test_expect_success 'no method: error reply with the id' '
+	printf "{\"v\":1,\"id\":6}" | send >reply &&
+	error_reply reply &&
+	jq -e ".id == 6" reply &&
+	answers
+'
+
+test_expect_success 'method not a string: error reply' '
+	printf "{\"v\":1,\"id\":7,\"method\":42}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":7,\"method\":null}" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'unknown method: error reply with the id' '
+	printf "{\"v\":1,\"id\":8,\"method\":\"no.such.method\"}" | send >reply &&
+	error_reply reply &&
+	jq -e ".id == 8" reply &&
+	printf "{\"v\":1,\"id\":8,\"method\":\"\"}" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'wrong version: error reply' '
+	for v in 2 0 -1 "\"1\"" null 1.5
+	do
+		printf "{\"v\":%s,\"id\":9,\"method\":\"status\"}" "$v" | send >reply &&
+		error_reply reply || return 1
+	done &&
+	answers
+'
+
+test_expect_success 'no version: error reply' '
+	printf "{\"id\":10,\"method\":\"status\"}" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'bad params for journal.add: error replies, nothing added' '
+	n=$(count) &&
+	for params in "" ",\"params\":[]" ",\"params\":\"x\"" ",\"params\":{}" \
+		",\"params\":{\"text\":5}" ",\"params\":{\"text\":null}" \
+		",\"params\":{\"text\":\"\"}" ",\"params\":{\"text\":[\"a\"]}"
+	do
+		printf "{\"v\":1,\"id\":11,\"method\":\"journal.add\"%s}" "$params" | send >reply &&
+		error_reply reply || return 1
+	done &&
+	test $(count) = $n &&
+	answers
+'
+
+test_expect_success 'invalid UTF-8 in the request: error reply, nothing added' '
+	n=$(count) &&
+	printf "{\"v\":1,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"a\377b\"}}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"lone \\\\ud800\"}}" >req &&
+	cat req &&
+	send <req >reply &&
+	error_reply reply &&
+	test $(count) = $n &&
+	answers
+'
+
+test_expect_success 'bad params for journal.list and ledger.show: error replies' '
+	printf "{\"v\":1,\"id\":13,\"method\":\"journal.list\",\"params\":{\"limit\":\"x\"}}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":13,\"method\":\"journal.list\",\"params\":{\"since\":\"yesterday\"}}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{}}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":42}}" | send >reply &&
+	error_reply reply &&
+	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":\"zz\"}}" | send >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'a 2 MB journal.add: error reply, ioed answers' '
+	n=$(count) &&
+	{
+		printf "{\"v\":1,\"id\":15,\"method\":\"journal.add\",\"params\":{\"text\":\"" &&
+		head -c 2000000 /dev/zero | tr "\000" a &&
+		printf "\"}}"
+	} >big.json &&
+	send <big.json >reply &&
+	error_reply reply &&
+	test $(count) = $n &&
+	answers
+'
+
+test_expect_success 'deeply nested JSON: error reply, ioed answers' '
+	head -c 100000 /dev/zero | tr "\000" "[" >deep.json &&
+	send <deep.json >reply &&
+	error_reply reply &&
+	answers
+'
+
+test_expect_success 'a 20 MB frame of random bytes: error reply or none, ioed answers' '
+	head -c 20000000 /dev/urandom >huge &&
+	{ send <huge >reply; true; } &&
+	{ test ! -s reply || error_reply reply; } &&
+	answers
+'
+
+test_expect_success 'clients that go away before the reply do not wedge ioed' '
+	for i in 1 2 3 4 5
+	do
+		printf "{\"v\":1,\"id\":16,\"method\":\"verify\"}" >req &&
+		{ timeout -s KILL 0.05 test-tool zmq-send "$EP" <req >/dev/null; true; } || return 1
+	done &&
+	answers
+'
+
+test_expect_success 'four clients in parallel, 20 requests each: all answered' '
+	for c in 1 2 3 4
+	do
+		(
+			i=0
+			while test $i -lt 20
+			do
+				i=$((i + 1))
+				ioectl -d alpha -t 10 status >/dev/null || { echo "client $c: request $i failed"; exit 1; }
+			done
+		) >client.$c 2>&1 &
+		pids="$pids $!"
+	done &&
+	ok=0 &&
+	for p in $pids
+	do
+		wait $p && ok=$((ok + 1))
+	done &&
+	cat client.* &&
+	test $ok = 4
+'
+
+test_expect_success 'a stopped daemon: ioectl -t 1 gives up with exit 3' '
+	pid=$(ioed_pid alpha) &&
+	kill -STOP $pid &&
+	test_when_finished "kill -CONT $pid" &&
+	start=$(date +%s) &&
+	test_expect_code 3 ioectl -d alpha -t 1 status 2>err &&
+	test $(($(date +%s) - start)) -le 4 &&
+	grep "^ioectl: .*alpha" err &&
+	kill -CONT $pid &&
+	answers
+'
+
+# --- one daemon per DIR ---
+
+test_expect_success 'a second ioed on the same DIR is refused' '
+	pid=$(ioed_pid alpha) &&
+	inode=$(stat -c %i alpha/ctl) &&
+	ioed_expect_refused 1 alpha 2>err &&
+	cat err &&
+	grep -Ex "ioed: another ioed \(pid $pid\) is running on .(alpha|$PWD/alpha)." err &&
+	test $(cat alpha/ioed.pid) = $pid &&
+	test $(stat -c %i alpha/ctl) = $inode &&
+	test_path_is_socket alpha/events &&
+	answers
+'
+
+test_expect_success 'a second ioed -f on the same DIR is refused' '
+	pid=$(ioed_pid alpha) &&
+	test_expect_code 1 timeout 20 ioed -f -d alpha 2>err &&
+	cat err &&
+	grep -E "^ioed: another ioed \(pid $pid\) is running on " err &&
+	test $(cat alpha/ioed.pid) = $pid &&
+	answers
+'
+
+test_expect_success 'the same DIR by another path is refused too' '
+	pid=$(ioed_pid alpha) &&
+	ioed_expect_refused 1 "$PWD/alpha" 2>err &&
+	grep -E "^ioed: another ioed \(pid $pid\) is running on " err &&
+	ioed_expect_refused 1 ./alpha/../alpha 2>err &&
+	grep -E "^ioed: another ioed \(pid $pid\) is running on " err &&
+	ln -s alpha alias &&
+	ioed_expect_refused 1 alias 2>err &&
+	grep -E "^ioed: another ioed \(pid $pid\) is running on " err &&
+	test $(cat alpha/ioed.pid) = $pid &&
+	answers
+'
+
+test_expect_success 'the first daemon keeps working after the refusals' '
+	ioectl -d alpha journal add "still here" &&
+	ioectl -d alpha journal list | tail -n 1 >last &&
+	grep "  alpha  still here$" last &&
+	ioectl -d alpha verify
+'
+
+test_done
