@@ -117,6 +117,14 @@ host_node_name(void)
 	return name;
 }
 
+/* With -f, a closed terminal stops the daemon as SIGTERM does. */
+static void
+on_hangup(int sig)
+{
+	(void)sig;
+	zsys_interrupted = 1;
+}
+
 static void
 die(char *cause)
 {
@@ -199,7 +207,10 @@ main(int argc, char **argv)
 		log_set_file(logfp);
 		if (daemon_detach(&cause) != 0)
 			die(cause);
-	}
+		/* No terminal to hang up; the config is read at start only. */
+		signal(SIGHUP, SIG_IGN);
+	} else
+		signal(SIGHUP, on_hangup);
 	if ((lock = daemon_lock(dir, &cause)) < 0)
 		die(cause);
 	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
