@@ -15,6 +15,14 @@ static const api_method_t *const api_methods[] = {
 	&api_ledger_heads,
 	&api_ledger_show,
 	&api_verify,
+	&api_peers,
+	&api_pki_init,
+	&api_pki_issue,
+	&api_pki_request,
+	&api_pki_sign,
+	&api_pki_install,
+	&api_pki_list,
+	&api_pki_revoke,
 };
 
 const api_method_t *

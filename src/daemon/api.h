@@ -26,6 +26,14 @@ extern const api_method_t api_journal_list;
 extern const api_method_t api_ledger_heads;
 extern const api_method_t api_ledger_show;
 extern const api_method_t api_verify;
+extern const api_method_t api_peers;
+extern const api_method_t api_pki_init;
+extern const api_method_t api_pki_issue;
+extern const api_method_t api_pki_request;
+extern const api_method_t api_pki_sign;
+extern const api_method_t api_pki_install;
+extern const api_method_t api_pki_list;
+extern const api_method_t api_pki_revoke;
 
 const api_method_t *api_find(const char *name);
 

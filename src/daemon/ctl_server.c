@@ -79,6 +79,7 @@ ctl_server_new(node_t *node, char **cause)
 	    &self->events_path, cause);
 	if (self->pub == NULL)
 		goto bad;
+	node->events = self->pub;
 	return self;
 bad:
 	ctl_server_destroy(&self);
@@ -92,6 +93,8 @@ ctl_server_destroy(ctl_server_t **self_p)
 	if (*self_p) {
 		ctl_server_t *self = *self_p;
 
+		if (self->node != NULL && self->node->events == self->pub)
+			self->node->events = NULL;
 		zsock_destroy(&self->router);
 		zsock_destroy(&self->pub);
 		if (self->ctl_path != NULL)
@@ -119,11 +122,10 @@ ctl_error(json_t *id, const char *code, const char *message)
 	    "message", message);
 }
 
-/* Parses and runs one request; its reply goes in p->reply. *in_tx tells
- * whether the batch's transaction is open; a write opens it. */
+/* Parses and runs one request; its reply goes in p->reply. A write opens
+ * the batch's transaction. */
 static void
-ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p,
-    bool *in_tx)
+ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p)
 {
 	char *cause = NULL;
 	json_t *request, *id = NULL, *params, *result, *v;
@@ -168,14 +170,11 @@ ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p,
 		free(message);
 		free(shown);
 	} else {
-		if (method->writes && !*in_tx) {
-			if (store_begin(self->node->store, &cause) != 0) {
-				p->reply = ctl_error(id, CTL_E_STORE, cause);
-				free(cause);
-				json_decref(request);
-				return;
-			}
-			*in_tx = true;
+		if (method->writes && node_begin(self->node, &cause) != 0) {
+			p->reply = ctl_error(id, CTL_E_STORE, cause);
+			free(cause);
+			json_decref(request);
+			return;
 		}
 		p->wrote = method->writes;
 		result = method->exec(self->node, params, &err);
@@ -217,7 +216,6 @@ ctl_server_handle(ctl_server_t *self)
 	ctl_pending_t batch[CTL_BATCH_MAX];
 	node_t *node = self->node;
 	char *cause = NULL, *text;
-	bool in_tx = false, committed = true;
 	size_t n = 0;
 
 	while (n < CTL_BATCH_MAX &&
@@ -240,17 +238,14 @@ ctl_server_handle(ctl_server_t *self)
 			p->reply = ctl_error(NULL, CTL_E_BAD_REQUEST,
 			    "a request is one frame of JSON");
 		else
-			ctl_server_run(self, body, p, &in_tx);
+			ctl_server_run(self, body, p);
 		zframe_destroy(&body);
 		n++;
 	}
 
-	if (in_tx && store_commit(node->store, &cause) != 0) {
-		/* Nothing of this batch was written: say so to each writer,
-		 * and forget the entries that were never stored. */
+	if (node_commit(node, &cause) != 0) {
+		/* Nothing of this batch was written: say so to each writer. */
 		log_error("commit failed: %s", cause);
-		committed = false;
-		node_reload(node);
 		for (size_t i = 0; i < n; i++) {
 			if (!batch[i].wrote)
 				continue;
@@ -273,16 +268,4 @@ ctl_server_handle(ctl_server_t *self)
 		zmsg_destroy(&msg);
 		json_decref(batch[i].reply);
 	}
-
-	if (committed) {
-		size_t i;
-		json_t *event;
-
-		json_array_foreach(node->appended, i, event) {
-			text = json_dumps(event, JSON_COMPACT);
-			zsock_send(self->pub, "ss", "entry", text);
-			free(text);
-		}
-	}
-	json_array_clear(node->appended);
 }

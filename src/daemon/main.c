@@ -18,17 +18,21 @@
 #include "daemon.h"
 #include "datadir.h"
 #include "log.h"
+#include "mesh.h"
 #include "node.h"
 #include "proto.h"
 #include "util.h"
 
 static const char usage_text[] =
     "usage: ioed [-fhvV] [-c FILE] [-d DIR] [-n NAME] [-l FILE]\n"
+    "            [--listen tcp://HOST:PORT] [--peer tcp://HOST:PORT ...]\n"
     "  -c, --config FILE   read this YAML file (default DIR/ioe.yaml if it exists)\n"
     "  -d, --dir DIR       data directory (default $IOE_DIR, else ~/.ioe)\n"
     "  -f, --foreground    stay in the foreground, log to stderr\n"
     "  -l, --log FILE      log file when detached (default DIR/ioed.log)\n"
     "  -n, --name NAME     node name (default: config name, else the host name)\n"
+    "      --listen EP     accept mesh links on EP (tcp://HOST:PORT)\n"
+    "      --peer EP       link to the node at EP (repeat for more)\n"
     "  -v, --verbose       more log (repeat: info, then debug)\n"
     "  -h, --help          show this help\n"
     "  -V, --version       show the version\n";
@@ -38,6 +42,9 @@ struct options {
 	const char *dir;
 	const char *log;
 	const char *name;
+	const char *listen;
+	char **peers;
+	int npeers;
 	bool foreground;
 	int verbose;
 };
@@ -61,6 +68,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "peer", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -75,6 +84,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'l': o->log = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'v': o->verbose++; break;
+		case 'L': o->listen = optarg; break;
+		case 'P':
+			o->peers = realloc(o->peers,
+			    (size_t)(o->npeers + 1) * sizeof *o->peers);
+			if (o->peers == NULL)
+				abort();
+			o->peers[o->npeers++] = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -159,6 +176,23 @@ load_config(const struct options *o, const char *dir, conf_t *conf)
 		free(conf->log_file);
 		conf->log_file = xstrdup(o->log);
 	}
+	if (o->listen != NULL) {
+		if (conf_check_endpoint(o->listen, "listen endpoint", &cause) !=
+		    0)
+			die(cause);
+		free(conf->listen);
+		conf->listen = xstrdup(o->listen);
+	}
+	/* Peers on the command line replace those of the file. */
+	if (o->npeers > 0) {
+		for (size_t i = 0; i < conf->npeers; i++)
+			free(conf->peers[i]);
+		conf->npeers = 0;
+		for (int i = 0; i < o->npeers; i++) {
+			if (conf_add_peer(conf, o->peers[i], &cause) != 0)
+				die(cause);
+		}
+	}
 	level = LOG_LEVEL_WARNING + o->verbose;
 	if (level > LOG_LEVEL_DEBUG)
 		level = LOG_LEVEL_DEBUG;
@@ -166,11 +200,41 @@ load_config(const struct options *o, const char *dir, conf_t *conf)
 		conf->log_level = level;
 }
 
+/* The event loop: the control socket first, then the mesh's sockets, and
+ * the mesh's timers. */
+static void
+run(ctl_server_t *server, mesh_t *mesh)
+{
+	zmq_pollitem_t items[256];
+	long timeout = 1000;
+
+	while (!zsys_interrupted) {
+		size_t n = 1;
+		int rc;
+
+		items[0] = (zmq_pollitem_t){
+			zsock_resolve(ctl_server_socket(server)), 0, ZMQ_POLLIN,
+			0 };
+		n += mesh_pollitems(mesh, items + 1,
+		    sizeof items / sizeof *items - 1);
+		rc = zmq_poll(items, (int)n, timeout);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc > 0) {
+			if (items[0].revents & ZMQ_POLLIN)
+				ctl_server_handle(server);
+			mesh_handle(mesh, items + 1, n - 1);
+		}
+		timeout = mesh_tick(mesh);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	ctl_server_t *server = NULL;
+	mesh_t *mesh = NULL;
 	node_t *node = NULL;
 	char *dir, *cause = NULL, *probe;
 	FILE *logfp = NULL;
@@ -214,11 +278,15 @@ main(int argc, char **argv)
 	if ((lock = daemon_lock(dir, &cause)) < 0)
 		die(cause);
 	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
-	    (server = ctl_server_new(node, &cause)) == NULL) {
+	    (server = ctl_server_new(node, &cause)) == NULL ||
+	    (mesh = mesh_new(node, conf.listen, conf.peers, conf.npeers,
+		 &cause)) == NULL) {
+		ctl_server_destroy(&server);
 		daemon_unlock(dir, lock);
 		node_destroy(&node);
 		die(cause);
 	}
+	node->mesh = mesh;
 	log_info("ready: node '%s', fingerprint %s, %lld entries, in '%s'",
 	    node->name, node->identity->fingerprint,
 	    (long long)store_count(node->store), dir);
@@ -227,21 +295,14 @@ main(int argc, char **argv)
 		dup2(fileno(logfp), STDERR_FILENO);
 	}
 
-	zpoller_t *poller = zpoller_new(ctl_server_socket(server), NULL);
-	while (!zsys_interrupted) {
-		void *which = zpoller_wait(poller, 1000);
-
-		if (which == ctl_server_socket(server))
-			ctl_server_handle(server);
-		else if (zpoller_terminated(poller))
-			break;
-	}
-	zpoller_destroy(&poller);
+	run(server, mesh);
 	log_info("stopping");
+	mesh_destroy(&mesh);
 	ctl_server_destroy(&server);
 	node_destroy(&node);
 	daemon_unlock(dir, lock);
 	conf_free(&conf);
+	free(o.peers);
 	free(dir);
 	if (logfp != NULL)
 		fclose(logfp);

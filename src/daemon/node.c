@@ -8,6 +8,8 @@
 #include "node.h"
 #include "util.h"
 
+static void node_discard(node_t *self);
+
 void
 node_reload(node_t *self)
 {
@@ -45,19 +47,21 @@ node_announce(node_t *self, char **cause)
 	    transport);
 	text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(body);
-	if (store_begin(self->store, cause) != 0) {
+	if (node_begin(self, cause) != 0) {
 		free(text);
 		return -1;
 	}
 	entry = node_append(self, "node", text, strlen(text), cause);
 	free(text);
-	if (entry == NULL || store_commit(self->store, cause) != 0) {
-		store_rollback(self->store);
-		node_reload(self);
+	if (entry == NULL) {
+		char *ignored = NULL;
+
+		node_commit(self, &ignored);
+		free(ignored);
 		rc = -1;
-	}
+	} else
+		rc = node_commit(self, cause);
 	entry_destroy(&entry);
-	json_array_clear(self->appended);
 	return rc;
 }
 
@@ -72,6 +76,7 @@ node_new(const char *dir, const char *name, conf_t *conf, char **cause)
 	self->name = xstrdup(name);
 	self->conf = conf;
 	self->appended = json_array();
+	self->fresh = zlist_new();
 	self->started_us = time_mono_us();
 	self->identity = identity_open(dir, &created, cause);
 	if (self->identity == NULL)
@@ -103,12 +108,92 @@ node_destroy(node_t **self_p)
 
 		store_destroy(&self->store);
 		identity_destroy(&self->identity);
+		node_discard(self);
 		json_decref(self->appended);
+		zlist_destroy(&self->fresh);
 		free(self->name);
 		free(self->dir);
 		free(self);
 		*self_p = NULL;
 	}
+}
+
+/* Forgets what the batch added, after a rollback or once handed on. */
+static void
+node_discard(node_t *self)
+{
+	node_fresh_t *f;
+
+	json_array_clear(self->appended);
+	while ((f = zlist_pop(self->fresh)) != NULL) {
+		zframe_destroy(&f->raw);
+		free(f);
+	}
+}
+
+int
+node_begin(node_t *self, char **cause)
+{
+	if (self->in_tx)
+		return 0;
+	if (store_begin(self->store, cause) != 0)
+		return -1;
+	self->in_tx = true;
+	return 0;
+}
+
+int
+node_commit(node_t *self, char **cause)
+{
+	node_fresh_t *f;
+	json_t *event;
+	size_t i;
+
+	if (!self->in_tx)
+		return 0;
+	self->in_tx = false;
+	if (store_commit(self->store, cause) != 0) {
+		node_discard(self);
+		node_reload(self);
+		return -1;
+	}
+	json_array_foreach(self->appended, i, event) {
+		char *text = json_dumps(event, JSON_COMPACT);
+
+		if (self->events != NULL)
+			zsock_send(self->events, "ss", "entry", text);
+		free(text);
+	}
+	json_array_clear(self->appended);
+	while ((f = zlist_pop(self->fresh)) != NULL) {
+		if (self->flood != NULL)
+			self->flood(self->flood_arg, f->raw, f->source);
+		zframe_destroy(&f->raw);
+		free(f);
+	}
+	return 0;
+}
+
+static void
+node_remember(node_t *self, const entry_t *entry, void *source)
+{
+	node_fresh_t *f = xcalloc(1, sizeof *f);
+
+	f->raw = zframe_new(entry->raw, entry->raw_len);
+	f->source = source;
+	zlist_append(self->fresh, f);
+	json_array_append_new(self->appended, node_entry_event(self, entry));
+}
+
+int
+node_accept(node_t *self, const entry_t *entry, void *source, char **cause)
+{
+	if (store_append(self->store, entry, cause) != 0)
+		return -1;
+	if (entry->lamport > self->lamport)
+		self->lamport = entry->lamport;
+	node_remember(self, entry, source);
+	return 0;
 }
 
 entry_t *
@@ -130,7 +215,7 @@ node_append(node_t *self, const char *kind, const void *body, size_t len,
 	self->seq = entry->seq;
 	memcpy(self->head, entry->id, ENTRY_ID_SIZE);
 	self->lamport = entry->lamport;
-	json_array_append_new(self->appended, node_entry_event(self, entry));
+	node_remember(self, entry, NULL);
 	return entry;
 }
 

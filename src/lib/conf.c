@@ -81,12 +81,57 @@ conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
 	return 0;
 }
 
-/* Every key; a NULL setter marks a mapping of further keys. */
+int
+conf_check_endpoint(const char *endpoint, const char *what, char **cause)
+{
+	const char *p = endpoint + 6, *colon;
+	long port;
+	char *end;
+
+	if (strncmp(endpoint, "tcp://", 6) != 0 ||
+	    (colon = strrchr(p, ':')) == NULL || colon == p)
+		return fail(cause, "bad %s '%s': use tcp://HOST:PORT", what,
+		    endpoint);
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+		return fail(cause, "bad %s '%s': the port must be 1..65535",
+		    what, endpoint);
+	return 0;
+}
+
+static int
+conf_set_listen(conf_t *self, const char *value, char **cause)
+{
+	if (conf_check_endpoint(value, "listen endpoint", cause) != 0)
+		return -1;
+	free(self->listen);
+	self->listen = xstrdup(value);
+	return 0;
+}
+
+int
+conf_add_peer(conf_t *self, const char *endpoint, char **cause)
+{
+	if (conf_check_endpoint(endpoint, "peer", cause) != 0)
+		return -1;
+	self->peers = realloc(self->peers, (self->npeers + 1) * sizeof
+	    *self->peers);
+	if (self->peers == NULL)
+		abort();
+	self->peers[self->npeers++] = xstrdup(endpoint);
+	return 0;
+}
+
+/* Every key; a NULL setter marks a mapping of further keys, a list key
+ * calls its setter once per item. */
 static const struct conf_key {
 	const char *path;
 	conf_setter set;
 	const char *type;	/* as said in "wants ..." errors */
+	bool list;
 } conf_keys[] = {
+	{ "listen", conf_set_listen, "an endpoint", false },
+	{ "peers", conf_add_peer, "a list of endpoints", true },
 	{ "name", conf_set_name, "a name" },
 	{ "log", NULL, "a mapping" },
 	{ "log.level", conf_set_log_level, "a level" },
@@ -166,6 +211,34 @@ conf_walk(conf_t *self, yaml_document_t *doc, yaml_node_t *map,
 			else
 				rc = conf_walk(self, doc, value, path, file,
 				    cause);
+		} else if (k->list) {
+			if (value->type != YAML_SEQUENCE_NODE)
+				rc = fail(cause, "%s:%lu: '%s' wants %s, not %s",
+				    file, line, path, k->type,
+				    conf_node_type(value));
+			for (yaml_node_item_t *item =
+				 value->data.sequence.items.start;
+			     rc == 0 && item < value->data.sequence.items.top;
+			     item++) {
+				yaml_node_t *v = yaml_document_get_node(doc,
+				    *item);
+
+				if (v->type != YAML_SCALAR_NODE)
+					rc = fail(cause, "%s:%lu: each of '%s' "
+							 "must be a value, not %s",
+					    file,
+					    (unsigned long)v->start_mark.line + 1,
+					    path, conf_node_type(v));
+				else if (k->set(self,
+					     (char *)v->data.scalar.value,
+					     &reason) != 0) {
+					rc = fail(cause, "%s:%lu: %s", file,
+					    (unsigned long)v->start_mark.line +
+						1,
+					    reason);
+					free(reason);
+				}
+			}
 		} else if (value->type != YAML_SCALAR_NODE)
 			rc = fail(cause, "%s:%lu: '%s' wants %s, not %s", file,
 			    line, path, k->type, conf_node_type(value));
@@ -189,6 +262,11 @@ conf_copy(conf_t *dst, const conf_t *src)
 	*dst = *src;
 	dst->name = src->name != NULL ? xstrdup(src->name) : NULL;
 	dst->log_file = src->log_file != NULL ? xstrdup(src->log_file) : NULL;
+	dst->listen = src->listen != NULL ? xstrdup(src->listen) : NULL;
+	dst->peers = NULL;
+	dst->npeers = 0;
+	for (size_t i = 0; i < src->npeers; i++)
+		conf_add_peer(dst, src->peers[i], NULL);
 }
 
 int
@@ -258,7 +336,13 @@ conf_free(conf_t *self)
 {
 	free(self->name);
 	free(self->log_file);
-	self->name = self->log_file = NULL;
+	free(self->listen);
+	for (size_t i = 0; i < self->npeers; i++)
+		free(self->peers[i]);
+	free(self->peers);
+	self->name = self->log_file = self->listen = NULL;
+	self->peers = NULL;
+	self->npeers = 0;
 }
 
 /* Loads text from a file and returns the error, or NULL if it loaded. */
@@ -319,6 +403,18 @@ conf_test(bool verbose)
 	assert(conf.journal_max_bytes == 100);
 	conf_free(&conf);
 
+	assert(conf_test_load(&conf, dir,
+		   "listen: tcp://127.0.0.1:7100\npeers:\n  - tcp://a:1\n"
+		   "  - tcp://10.0.0.2:7100\n") == NULL);
+	assert(strcmp(conf.listen, "tcp://127.0.0.1:7100") == 0);
+	assert(conf.npeers == 2 && strcmp(conf.peers[1], "tcp://10.0.0.2:7100") == 0);
+	conf_free(&conf);
+	conf_defaults(&conf);
+	conf_test_refused(dir, "listen: udp://x:1\n", ":1: bad listen endpoint");
+	conf_test_refused(dir, "listen: tcp://x:0\n", "port must be");
+	conf_test_refused(dir, "peers: tcp://x:1\n", "'peers' wants a list");
+	conf_test_refused(dir, "peers:\n  - tcp://x:1\n  - nope\n", ":3: bad peer 'nope'");
+	conf_test_refused(dir, "peers:\n  - [a]\n", ":2: each of 'peers'");
 	conf_test_refused(dir, "nmae: alpha\n", "ioe.yaml:1: unknown key 'nmae'");
 	conf_test_refused(dir, "name: a\nlog:\n  levle: info\n",
 	    ":3: unknown key 'log.levle'");

@@ -14,7 +14,16 @@ typedef struct conf {
 	char *log_file;			/* log.file; NULL: DIR/ioed.log */
 	enum store_sync store_sync;	/* store.sync */
 	int64_t journal_max_bytes;	/* journal.max_bytes */
+	char *listen;			/* listen: tcp://HOST:PORT or NULL */
+	char **peers;			/* peers: tcp://HOST:PORT ... */
+	size_t npeers;
 } conf_t;
+
+/* Adds a peer endpoint (checked as tcp://HOST:PORT). Returns 0, or -1
+ * with *cause set. */
+int conf_add_peer(conf_t *self, const char *endpoint, char **cause);
+/* Checks a tcp://HOST:PORT endpoint. */
+int conf_check_endpoint(const char *endpoint, const char *what, char **cause);
 
 #define CONF_JOURNAL_MAX_BYTES_DEFAULT 16384
 

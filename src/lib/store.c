@@ -55,6 +55,27 @@ static const char *const migrations[] = {
 	"  text TEXT NOT NULL);"
 	"CREATE INDEX journal_order ON journal (lamport, author, seq);"
 	"CREATE INDEX journal_time ON journal (time);",
+	/* 2: evidence of forks. */
+	"CREATE TABLE forks ("
+	"  id BLOB PRIMARY KEY,"
+	"  author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  seen INTEGER NOT NULL);"
+	"CREATE TABLE revocations ("
+	"  id BLOB PRIMARY KEY,"
+	"  serial TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  sig TEXT NOT NULL);"
+	"CREATE INDEX revocations_serial ON revocations (serial);"
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  pem TEXT NOT NULL);"
+	"CREATE INDEX certificates_name ON certificates (name);",
 };
 
 static int
@@ -425,6 +446,84 @@ store_max_lamport(store_t *self)
 
 	store_query_int(self, "SELECT max(lamport) FROM entries", &v, NULL);
 	return (uint64_t)v;
+}
+
+bool
+store_has(store_t *self, const uint8_t id[ENTRY_ID_SIZE])
+{
+	sqlite3_stmt *s;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(self->db, "SELECT 1 FROM entries WHERE id = ?",
+		-1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_blob(s, 1, id, ENTRY_ID_SIZE, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_range(store_t *self, const uint8_t author[32], uint64_t first,
+    uint32_t count, size_t max_bytes,
+    void (*fn)(const void *raw, size_t len, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	size_t bytes = 0;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(self->db,
+		"SELECT raw FROM entries WHERE author = ? AND seq >= ? "
+		"ORDER BY seq LIMIT ?",
+		-1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_blob(s, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)first);
+	sqlite3_bind_int64(s, 3, count);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(s, 0);
+
+		if (n > 0 && bytes + len > max_bytes)
+			break;
+		fn(sqlite3_column_blob(s, 0), len, arg);
+		bytes += len;
+		n++;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+store_add_fork(store_t *self, const entry_t *entry, char **cause)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(self, &s,
+		"INSERT OR IGNORE INTO forks VALUES (?, ?, ?, ?, ?)",
+		cause) != 0)
+		return -1;
+	sqlite3_bind_blob(s, 1, entry->id, ENTRY_ID_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, entry->author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)entry->seq);
+	sqlite3_bind_blob(s, 4, entry->raw, (int)entry->raw_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, time_now_us());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(cause, "cannot keep fork evidence: %s",
+		    sqlite3_errmsg(self->db));
+	return sqlite3_changes(self->db) > 0 ? 1 : 0;
+}
+
+int64_t
+store_fork_count(store_t *self)
+{
+	int64_t v = 0;
+
+	store_query_int(self, "SELECT count(*) FROM forks", &v, NULL);
+	return v;
 }
 
 int64_t

@@ -12,7 +12,7 @@
 
 /* 'ioe1': marks a SQLite file as an ioe store. */
 #define STORE_APPLICATION_ID 0x696f6531
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store_t;
 
@@ -43,6 +43,21 @@ int store_append(store_t *self, const entry_t *entry, char **cause);
 int store_head(store_t *self, const uint8_t author[32], uint64_t *seq,
     uint8_t id[ENTRY_ID_SIZE]);
 uint64_t store_max_lamport(store_t *self);
+/* True if an entry with that id is stored. */
+bool store_has(store_t *self, const uint8_t id[ENTRY_ID_SIZE]);
+
+/* Calls fn with the raw encoding of author's entries from seq first on,
+ * at most count of them and, past the first, at most max_bytes in all.
+ * Returns the number given, or -1. */
+int store_range(store_t *self, const uint8_t author[32], uint64_t first,
+    uint32_t count, size_t max_bytes,
+    void (*fn)(const void *raw, size_t len, void *), void *arg);
+
+/* Keeps a second, different entry of an author at a sequence number
+ * already taken (a fork), as evidence. Returns 1 if it is new evidence,
+ * 0 if already kept, -1 on failure. */
+int store_add_fork(store_t *self, const entry_t *entry, char **cause);
+int64_t store_fork_count(store_t *self);
 int64_t store_count(store_t *self);
 /* Bytes on disk: the database and its write-ahead log. */
 int64_t store_size_bytes(store_t *self);

@@ -1,12 +1,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -474,4 +476,68 @@ read_stream(int fd, size_t max, size_t *len, char **cause)
 	buf[used] = '\0';
 	*len = used;
 	return buf;
+}
+
+int
+write_file_atomic(const char *path, const void *data, size_t len, int mode,
+    char **cause)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	const char *p = data;
+	int fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		fail(cause, "cannot create '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(cause, "cannot write '%s': %s", tmp,
+			    strerror(errno));
+			goto done;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) != 0 || fchmod(fd, (mode_t)mode) != 0) {
+		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (rename(tmp, path) != 0) {
+		fail(cause, "cannot rename '%s' to '%s': %s", tmp, path,
+		    strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+char *
+read_file(const char *path, size_t max, size_t *len, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *data, *reason = NULL;
+
+	if (fd < 0) {
+		fail(cause, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	data = read_stream(fd, max, len, &reason);
+	close(fd);
+	if (data == NULL) {
+		fail(cause, "'%s': %s", path, reason);
+		free(reason);
+	}
+	return data;
 }

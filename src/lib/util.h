@@ -54,6 +54,14 @@ char *text_escape(const char *s, size_t len);
  * Returns 0, or -1 with *cause set. */
 int name_check(const char *name, const char *what, char **cause);
 
+/* Writes len bytes to path through a temporary file, fsync and rename, so
+ * that a crash leaves the old file or the new one. Returns 0, or -1 with
+ * *cause set. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+    int mode, char **cause);
+/* Reads a whole file of at most max bytes. Caller frees. */
+char *read_file(const char *path, size_t max, size_t *len, char **cause);
+
 /* Reads a whole stream (at most max bytes). Returns a NUL-terminated buffer
  * the caller frees and its length, or NULL with *cause set. */
 char *read_stream(int fd, size_t max, size_t *len, char **cause);

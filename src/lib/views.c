@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "pki.h"
 #include "util.h"
 #include "views.h"
 
@@ -86,6 +87,74 @@ views_apply_journal(sqlite3 *db, const entry_t *e, char **cause)
 	return views_step(db, s, cause);
 }
 
+/* kind "pki.revoke": a revocation the CA signed. The signature is checked
+ * against the CA when it is used, so the view holds every claim. */
+static int
+views_apply_revoke(sqlite3 *db, const entry_t *e, char **cause)
+{
+	json_t *body = json_loadb((const char *)e->body, e->body_len, 0, NULL);
+	const char *serial = NULL, *name = NULL, *sig = NULL;
+	json_int_t when = 0;
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (body == NULL ||
+	    json_unpack(body, "{s:s, s:s, s:I, s:s}", "serial", &serial,
+		"name", &name, "time", &when, "sig", &sig) != 0) {
+		log_warning("revocation %llu has an unusable body; skipped",
+		    (unsigned long long)e->seq);
+		json_decref(body);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(db,
+		"INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?, ?)", -1,
+		&s, NULL) != SQLITE_OK)
+		rc = fail(cause, "%s", sqlite3_errmsg(db));
+	else {
+		sqlite3_bind_blob(s, 1, e->id, ENTRY_ID_SIZE, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, serial, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, when);
+		sqlite3_bind_text(s, 5, sig, -1, SQLITE_STATIC);
+		rc = views_step(db, s, cause);
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* kind "pki.cert": a certificate the CA issued, so that every node can
+ * list the mesh's members. */
+static int
+views_apply_cert(sqlite3 *db, const entry_t *e, char **cause)
+{
+	pki_cert_info_t info;
+	sqlite3_stmt *s;
+	char *pem = xcalloc(e->body_len + 1, 1);
+	int rc;
+
+	memcpy(pem, e->body, e->body_len);
+	if (pki_cert_info(pem, &info, NULL) != 0) {
+		log_warning("certificate entry %llu does not parse; skipped",
+		    (unsigned long long)e->seq);
+		free(pem);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(db,
+		"INSERT OR IGNORE INTO certificates VALUES (?, ?, ?, ?, ?)", -1,
+		&s, NULL) != SQLITE_OK) {
+		free(pem);
+		return fail(cause, "%s", sqlite3_errmsg(db));
+	}
+	sqlite3_bind_text(s, 1, info.serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, info.name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, info.not_before);
+	sqlite3_bind_int64(s, 4, info.not_after);
+	sqlite3_bind_text(s, 5, pem, -1, SQLITE_TRANSIENT);
+	rc = views_step(db, s, cause);
+	free(pem);
+	return rc;
+}
+
 static const struct {
 	const char *kind;
 	int (*apply)(sqlite3 *, const entry_t *, char **);
@@ -93,6 +162,8 @@ static const struct {
 } views[] = {
 	{ "node", views_apply_node, "nodes" },
 	{ "journal", views_apply_journal, "journal" },
+	{ "pki.revoke", views_apply_revoke, "revocations" },
+	{ "pki.cert", views_apply_cert, "certificates" },
 };
 
 int

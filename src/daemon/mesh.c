@@ -1,0 +1,914 @@
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "admit.h"
+#include "keyprobe.h"
+#include "log.h"
+#include "mesh.h"
+#include "util.h"
+#include "wire.h"
+#include "zap.h"
+
+#define PING_INTERVAL_US 1000000
+/* Silence after which a link is down: a few missed pings. */
+#define LINK_TIMEOUT_US 5000000
+#define HELLO_TIMEOUT_US 5000000
+#define WANT_TIMEOUT_US 10000000
+#define SUMMARY_INTERVAL_US 10000000
+#define BACKOFF_MIN_US 250000
+#define BACKOFF_MAX_US 30000000
+#define LOSS_WINDOW 32
+/* Messages read from one socket per wake-up, so that no neighbour can
+ * starve the control socket or the other links. */
+#define READ_BATCH 64
+#define SEND_HWM 10000
+
+enum link_state { LINK_PROBING, LINK_HELLO, LINK_UP };
+
+static const char *const link_state_names[] = {
+	[LINK_PROBING] = "probing",
+	[LINK_HELLO] = "connecting",
+	[LINK_UP] = "up",
+};
+
+typedef struct link {
+	bool outgoing;
+	char *endpoint;		/* configured, or the peer's listen endpoint */
+	char *resolved;		/* outgoing: where the key probe answers from */
+	zsock_t *dealer;	/* outgoing */
+	zframe_t *routing_id;	/* incoming */
+	char transport[41];	/* the peer's CURVE key */
+	enum link_state state;
+	admit_info_t peer;	/* once up */
+	int64_t since_us, last_rx_us, next_us, hello_us, ping_us;
+	int64_t backoff_us;
+	uint64_t ping_seq;
+	int64_t ping_sent[LOSS_WINDOW];
+	bool ping_answered[LOSS_WINDOW];
+	double rtt_ms;		/* smoothed; < 0 until the first pong */
+	uint64_t bytes_in, bytes_out, dropped;
+	bool want_out;
+	int64_t want_us;
+	wire_head_t *theirs;	/* the peer's heads, from SUMMARY */
+	size_t ntheirs;
+	int64_t summary_us;
+	char *error;		/* why it is not up */
+} link_t;
+
+struct mesh {
+	node_t *node;
+	char *listen;
+	zactor_t *zap;
+	zsock_t *router;
+	keyprobe_t *probe;
+	zlist_t *links;
+	admit_t *admit;		/* NULL: no certificate yet */
+	char *problem;
+	int64_t bad_messages;
+};
+
+static void
+link_set_error(link_t *link, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+link_set_error(link_t *link, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(link->error);
+	va_start(ap, fmt);
+	if (vasprintf(&link->error, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+static const char *
+link_name(link_t *link)
+{
+	if (link->state == LINK_UP)
+		return link->peer.name;
+	return link->endpoint != NULL ? link->endpoint : "(incoming)";
+}
+
+static void
+link_destroy(link_t **link_p)
+{
+	link_t *link = *link_p;
+
+	if (link == NULL)
+		return;
+	zsock_destroy(&link->dealer);
+	zframe_destroy(&link->routing_id);
+	free(link->endpoint);
+	free(link->resolved);
+	free(link->theirs);
+	free(link->error);
+	free(link);
+	*link_p = NULL;
+}
+
+/* Sends without ever blocking the node: a message that finds the queue
+ * full is dropped and counted; anti-entropy brings what it carried. */
+static void
+mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
+{
+	zmsg_t *msg = *msg_p;
+	zsock_t *sock = link->outgoing ? link->dealer : self->router;
+	size_t size = zmsg_content_size(msg);
+	int rc;
+
+	*msg_p = NULL;
+	if (sock == NULL) {
+		zmsg_destroy(&msg);
+		return;
+	}
+	if (!link->outgoing) {
+		zframe_t *id = zframe_dup(link->routing_id);
+
+		zmsg_prepend(msg, &id);
+	}
+	rc = 0;
+	while (zmsg_size(msg) > 0 && rc == 0) {
+		zframe_t *f = zmsg_pop(msg);
+		int flags = ZFRAME_DONTWAIT |
+		    (zmsg_size(msg) > 0 ? ZFRAME_MORE : 0);
+
+		rc = zframe_send(&f, sock, flags);
+		if (rc != 0)
+			zframe_destroy(&f);
+	}
+	if (rc != 0)
+		link->dropped++;
+	else
+		link->bytes_out += size;
+	zmsg_destroy(&msg);
+}
+
+static void
+mesh_flood_cb(void *arg, zframe_t *raw, void *source)
+{
+	mesh_t *self = arg;
+
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		if (l == source || l->state != LINK_UP)
+			continue;
+		zmsg_t *msg = wire_entry(zframe_data(raw), zframe_size(raw));
+
+		mesh_send(self, l, &msg);
+	}
+}
+
+static link_t *
+link_new_outgoing(const char *endpoint)
+{
+	link_t *link = xcalloc(1, sizeof *link);
+
+	link->outgoing = true;
+	link->endpoint = xstrdup(endpoint);
+	link->state = LINK_PROBING;
+	link->backoff_us = BACKOFF_MIN_US;
+	link->rtt_ms = -1;
+	return link;
+}
+
+/* Back to probing, after a pause that grows while the peer stays away. */
+static void
+link_down(mesh_t *self, link_t *link, int64_t now)
+{
+	if (link->state == LINK_UP)
+		log_warning("link to '%s' (%s) is down: %s", link->peer.name,
+		    link->endpoint, link->error != NULL ? link->error : "?");
+	zsock_destroy(&link->dealer);
+	link->state = LINK_PROBING;
+	link->want_out = false;
+	free(link->theirs);
+	link->theirs = NULL;
+	link->ntheirs = 0;
+	link->next_us = now + link->backoff_us;
+	link->backoff_us *= 2;
+	if (link->backoff_us > BACKOFF_MAX_US)
+		link->backoff_us = BACKOFF_MAX_US;
+	(void)self;
+}
+
+static void
+mesh_drop(mesh_t *self, link_t *link, int64_t now)
+{
+	if (link->outgoing)
+		link_down(self, link, now);
+	else {
+		if (link->state == LINK_UP)
+			log_warning("link from '%s' is down: %s",
+			    link->peer.name,
+			    link->error != NULL ? link->error : "?");
+		zlist_remove(self->links, link);
+		link_destroy(&link);
+	}
+}
+
+mesh_t *
+mesh_new(node_t *node, const char *listen, char *const *peers, size_t npeers,
+    char **cause)
+{
+	mesh_t *self = xcalloc(1, sizeof *self);
+	char host[256], port[16];
+
+	self->node = node;
+	self->links = zlist_new();
+	node->flood = mesh_flood_cb;
+	node->flood_arg = self;
+	for (size_t i = 0; i < npeers; i++) {
+		if (keyprobe_parse(peers[i], host, sizeof host, port,
+			sizeof port, cause) != 0)
+			goto bad;
+		zlist_append(self->links, link_new_outgoing(peers[i]));
+	}
+	if (listen != NULL) {
+		if (keyprobe_parse(listen, host, sizeof host, port, sizeof port,
+			cause) != 0)
+			goto bad;
+		self->listen = xstrdup(listen);
+	}
+	self->zap = zap_new();
+	self->probe = keyprobe_new(listen,
+	    zcert_public_txt(node->identity->transport), cause);
+	if (self->probe == NULL)
+		goto bad;
+	if (listen != NULL) {
+		self->router = zsock_new(ZMQ_ROUTER);
+		zcert_apply(node->identity->transport, self->router);
+		zsock_set_curve_server(self->router, 1);
+		zsock_set_zap_domain(self->router, "ioe");
+		zsock_set_router_mandatory(self->router, 1);
+		zsock_set_maxmsgsize(self->router, WIRE_MESSAGE_MAX);
+		zsock_set_sndhwm(self->router, SEND_HWM);
+		zsock_set_rcvhwm(self->router, SEND_HWM);
+		zsock_set_linger(self->router, 0);
+		if (zsock_bind(self->router, "%s", listen) < 0) {
+			fail(cause, "cannot listen on '%s': %s", listen,
+			    zmq_strerror(errno));
+			goto bad;
+		}
+	}
+	mesh_reload(self);
+	return self;
+bad:
+	mesh_destroy(&self);
+	return NULL;
+}
+
+void
+mesh_destroy(mesh_t **self_p)
+{
+	assert(self_p);
+	if (*self_p) {
+		mesh_t *self = *self_p;
+		link_t *link;
+
+		if (self->node->flood_arg == self) {
+			self->node->flood = NULL;
+			self->node->flood_arg = NULL;
+		}
+		while ((link = zlist_pop(self->links)) != NULL)
+			link_destroy(&link);
+		zlist_destroy(&self->links);
+		zsock_destroy(&self->router);
+		zactor_destroy(&self->zap);
+		keyprobe_destroy(&self->probe);
+		admit_destroy(&self->admit);
+		free(self->listen);
+		free(self->problem);
+		free(self);
+		*self_p = NULL;
+	}
+}
+
+void
+mesh_reload(mesh_t *self)
+{
+	char *cause = NULL;
+	int64_t now = time_mono_us();
+
+	admit_destroy(&self->admit);
+	free(self->problem);
+	self->problem = NULL;
+	self->admit = admit_new(self->node, &cause);
+	if (self->admit == NULL) {
+		self->problem = cause;
+		log_warning("the mesh waits: %s", cause);
+	}
+	/* Every link proves itself again under the new rules. */
+	for (link_t *l = zlist_first(self->links); l != NULL;) {
+		link_t *next = zlist_next(self->links);
+
+		if (l->state == LINK_UP || l->state == LINK_HELLO) {
+			char *why = NULL;
+
+			if (self->admit == NULL ||
+			    admit_recheck(self->admit, &l->peer, &why) != 0) {
+				link_set_error(l, "%s",
+				    why != NULL ? why : "no certificate");
+				zmsg_t *bye = wire_bye(l->error);
+
+				mesh_send(self, l, &bye);
+				mesh_drop(self, l, now);
+			}
+			free(why);
+		}
+		l = next;
+	}
+}
+
+const char *
+mesh_problem(mesh_t *self)
+{
+	return self->problem;
+}
+
+size_t
+mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
+{
+	size_t n = 0;
+
+	if (self->router != NULL && n < max)
+		items[n++] = (zmq_pollitem_t){ zsock_resolve(self->router), 0,
+			ZMQ_POLLIN, 0 };
+	if (n < max)
+		items[n++] = (zmq_pollitem_t){ NULL, keyprobe_fd(self->probe),
+			ZMQ_POLLIN, 0 };
+	for (link_t *l = zlist_first(self->links); l != NULL && n < max;
+	     l = zlist_next(self->links)) {
+		if (l->dealer != NULL)
+			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->dealer),
+				0, ZMQ_POLLIN, 0 };
+	}
+	return n;
+}
+
+static void
+mesh_send_summary(mesh_t *self, link_t *link, int64_t now)
+{
+	store_t *store = self->node->store;
+	wire_head_t *heads = NULL;
+	size_t n = 0;
+	zmsg_t *msg;
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(store_db(store),
+		"SELECT author, max(seq) FROM entries GROUP BY author", -1, &s,
+		NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW && n < WIRE_SUMMARY_MAX) {
+		heads = realloc(heads, (n + 1) * sizeof *heads);
+		if (heads == NULL)
+			abort();
+		memcpy(heads[n].author, sqlite3_column_blob(s, 0), 32);
+		heads[n].seq = (uint64_t)sqlite3_column_int64(s, 1);
+		n++;
+	}
+	sqlite3_finalize(s);
+	msg = wire_summary(heads, n);
+	free(heads);
+	mesh_send(self, link, &msg);
+	link->summary_us = now;
+}
+
+/* Asks for the next batch this link can give us; one request at a time
+ * per link keeps what is in flight bounded. */
+static void
+mesh_pull(mesh_t *self, link_t *link, int64_t now)
+{
+	store_t *store = self->node->store;
+
+	if (link->want_out || link->state != LINK_UP)
+		return;
+	for (size_t i = 0; i < link->ntheirs; i++) {
+		uint8_t id[ENTRY_ID_SIZE];
+		uint64_t ours = 0, gap;
+		zmsg_t *msg;
+
+		if (store_head(store, link->theirs[i].author, &ours, id) != 0)
+			ours = 0;
+		if (link->theirs[i].seq <= ours)
+			continue;
+		gap = link->theirs[i].seq - ours;
+		msg = wire_want(link->theirs[i].author, ours + 1,
+		    gap > WIRE_BATCH_ENTRIES ? WIRE_BATCH_ENTRIES
+					     : (uint32_t)gap);
+		mesh_send(self, link, &msg);
+		link->want_out = true;
+		link->want_us = now;
+		return;
+	}
+}
+
+/* Raises what we know the peer holds of author (from a flooded entry). */
+static void
+link_note_head(link_t *link, const uint8_t author[32], uint64_t seq)
+{
+	for (size_t i = 0; i < link->ntheirs; i++) {
+		if (memcmp(link->theirs[i].author, author, 32) == 0) {
+			if (seq > link->theirs[i].seq)
+				link->theirs[i].seq = seq;
+			return;
+		}
+	}
+	link->theirs = realloc(link->theirs,
+	    (link->ntheirs + 1) * sizeof *link->theirs);
+	if (link->theirs == NULL)
+		abort();
+	memcpy(link->theirs[link->ntheirs].author, author, 32);
+	link->theirs[link->ntheirs].seq = seq;
+	link->ntheirs++;
+}
+
+/* Takes one entry from a neighbour: checks it, stores it in the batch and
+ * lets the commit flood it on. Returns false if the peer misbehaved. */
+static bool
+mesh_receive_entry(mesh_t *self, link_t *link, zframe_t *raw, int64_t now)
+{
+	node_t *node = self->node;
+	uint8_t head_id[ENTRY_ID_SIZE];
+	uint64_t head = 0;
+	char *cause = NULL, hex[65];
+	entry_t *e;
+	bool ok = true;
+
+	e = entry_decode(zframe_data(raw), zframe_size(raw), &cause);
+	if (e == NULL) {
+		log_warning("'%s' sent an entry that does not decode: %s",
+		    link_name(link), cause);
+		free(cause);
+		return false;
+	}
+	link_note_head(link, e->author, e->seq);
+	if (store_has(node->store, e->id))
+		goto done;
+	if (store_head(node->store, e->author, &head, head_id) != 0)
+		head = 0;
+	if (e->seq > head + 1) {
+		/* A gap: fetch what comes before, in order. */
+		mesh_pull(self, link, now);
+		goto done;
+	}
+	if (!entry_verify(e)) {
+		entry_id_hex(e, hex);
+		log_warning("'%s' sent entry %s with a bad signature; refused",
+		    link_name(link), hex);
+		ok = false;
+		goto done;
+	}
+	if (e->seq <= head ||
+	    (e->seq > 1 && memcmp(e->prev, head_id, ENTRY_ID_SIZE) != 0)) {
+		/* Signed by its author, yet another entry holds its place:
+		 * the author forked its feed. Keep the first, keep this one
+		 * as evidence. */
+		entry_id_hex(e, hex);
+		if (store_add_fork(node->store, e, &cause) == 1)
+			log_error("fork: author %.16s... signed two entries "
+				  "at sequence %llu; kept the first, %s is "
+				  "evidence",
+			    hex, (unsigned long long)e->seq, hex);
+		free(cause);
+		goto done;
+	}
+	if (node_begin(node, &cause) != 0 ||
+	    node_accept(node, e, link, &cause) != 0) {
+		log_error("cannot store an entry from '%s': %s",
+		    link_name(link), cause);
+		free(cause);
+	}
+done:
+	entry_destroy(&e);
+	return ok;
+}
+
+static void
+mesh_serve_cb(const void *raw, size_t len, void *arg)
+{
+	zmsg_addmem(arg, raw, len);
+}
+
+static void
+link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
+{
+	link->peer = *peer;
+	link->state = LINK_UP;
+	link->since_us = now;
+	link->backoff_us = BACKOFF_MIN_US;
+	link->rtt_ms = -1;
+	memset(link->ping_sent, 0, sizeof link->ping_sent);
+	free(link->error);
+	link->error = NULL;
+	log_info("link %s '%s' (%s) is up", link->outgoing ? "to" : "from",
+	    peer->name, link->endpoint != NULL ? link->endpoint : "?");
+	mesh_send_summary(self, link, now);
+}
+
+static void
+mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
+{
+	node_t *node = self->node;
+	char *cause = NULL;
+	admit_info_t info;
+	zmsg_t *reply;
+
+	link->last_rx_us = now;
+	if (link->state != LINK_UP && m->command != WIRE_WELCOME &&
+	    m->command != WIRE_BYE)
+		return;
+	switch (m->command) {
+	case WIRE_HELLO:
+		break; /* handled before a link exists */
+	case WIRE_WELCOME:
+		if (link->state != LINK_HELLO)
+			return;
+		if (m->version != WIRE_VERSION ||
+		    admit_check(self->admit, m->cert, link->transport, &info,
+			&cause) != 0) {
+			link_set_error(link, "refused '%s': %s", link->endpoint,
+			    cause != NULL ? cause : "protocol version differs");
+			log_warning("%s", link->error);
+			free(cause);
+			reply = wire_bye(link->error);
+			mesh_send(self, link, &reply);
+			link_down(self, link, now);
+			return;
+		}
+		link_up(self, link, &info, now);
+		break;
+	case WIRE_BYE:
+		link_set_error(link, "'%s' said: %s", link_name(link), m->text);
+		log_warning("%s", link->error);
+		mesh_drop(self, link, now);
+		break;
+	case WIRE_PING:
+		reply = wire_ping(WIRE_PONG, m->seq, m->time_us);
+		mesh_send(self, link, &reply);
+		break;
+	case WIRE_PONG: {
+		size_t slot = m->seq % LOSS_WINDOW;
+		double rtt = (double)(time_mono_us() - m->time_us) / 1000.0;
+
+		if (m->seq > link->ping_seq || m->seq + LOSS_WINDOW <=
+		    link->ping_seq || link->ping_answered[slot])
+			break;
+		link->ping_answered[slot] = true;
+		link->rtt_ms = link->rtt_ms < 0 ? rtt
+		    : 0.8 * link->rtt_ms + 0.2 * rtt;
+		break;
+	}
+	case WIRE_ENTRY:
+		if (!mesh_receive_entry(self, link, m->entries[0], now))
+			self->bad_messages++;
+		break;
+	case WIRE_SUMMARY:
+		free(link->theirs);
+		link->theirs = m->heads;
+		link->ntheirs = m->nheads;
+		m->heads = NULL;
+		m->nheads = 0;
+		mesh_pull(self, link, now);
+		break;
+	case WIRE_WANT:
+		reply = wire_entries();
+		store_range(node->store, m->author, m->first, m->count,
+		    WIRE_BATCH_BYTES, mesh_serve_cb, reply);
+		mesh_send(self, link, &reply);
+		break;
+	case WIRE_ENTRIES:
+		for (size_t i = 0; i < m->nentries; i++) {
+			if (!mesh_receive_entry(self, link, m->entries[i], now))
+				self->bad_messages++;
+		}
+		link->want_out = false;
+		mesh_pull(self, link, now);
+		break;
+	case WIRE_GOSSIP:
+		break;
+	}
+}
+
+/* A message on the listening socket: from an admitted link, or the HELLO
+ * that opens one. */
+static void
+mesh_on_router(mesh_t *self, int64_t now)
+{
+	zmsg_t *msg = zmsg_recv(self->router);
+	zframe_t *id, *first;
+	const char *key;
+	char *cause = NULL;
+	wire_msg_t *m;
+	link_t *link;
+	admit_info_t info;
+
+	if (msg == NULL)
+		return;
+	id = zmsg_pop(msg);
+	first = zmsg_first(msg);
+	key = first != NULL ? zframe_meta(first, "User-Id") : NULL;
+	for (link = zlist_first(self->links); link != NULL;
+	     link = zlist_next(self->links)) {
+		if (!link->outgoing && zframe_eq(link->routing_id, id))
+			break;
+	}
+	if (link != NULL)
+		link->bytes_in += zmsg_content_size(msg);
+	if ((m = wire_decode(&msg, &cause)) == NULL) {
+		log_warning("malformed message from %s: %s",
+		    link != NULL ? link_name(link) : "a new connection", cause);
+		free(cause);
+		self->bad_messages++;
+		zframe_destroy(&id);
+		return;
+	}
+	if (link == NULL) {
+		zmsg_t *reply;
+
+		if (m->command != WIRE_HELLO || key == NULL || self->admit == NULL)
+			goto done;
+		link = xcalloc(1, sizeof *link);
+		link->routing_id = zframe_dup(id);
+		snprintf(link->transport, sizeof link->transport, "%s", key);
+		link->rtt_ms = -1;
+		link->last_rx_us = now;
+		if (m->version != WIRE_VERSION ||
+		    admit_check(self->admit, m->cert, key, &info, &cause) != 0) {
+			link_set_error(link, "%s",
+			    cause != NULL ? cause : "protocol version differs");
+			log_warning("refused a link from %s: %s",
+			    m->endpoint[0] != '\0' ? m->endpoint : "a peer",
+			    link->error);
+			reply = wire_bye(link->error);
+			mesh_send(self, link, &reply);
+			link_destroy(&link);
+			free(cause);
+			goto done;
+		}
+		link->endpoint = xstrdup(m->endpoint[0] != '\0' ? m->endpoint
+							       : "(incoming)");
+		zlist_append(self->links, link);
+		reply = wire_hello(WIRE_WELCOME, admit_cert_pem(self->admit),
+		    self->listen);
+		mesh_send(self, link, &reply);
+		link_up(self, link, &info, now);
+		goto done;
+	}
+	mesh_on_message(self, link, m, now);
+done:
+	wire_msg_destroy(&m);
+	zframe_destroy(&id);
+}
+
+static void
+mesh_on_dealer(mesh_t *self, link_t *link, int64_t now)
+{
+	zmsg_t *msg = zmsg_recv(link->dealer);
+	char *cause = NULL;
+	wire_msg_t *m;
+
+	if (msg == NULL)
+		return;
+	link->bytes_in += zmsg_content_size(msg);
+	if ((m = wire_decode(&msg, &cause)) == NULL) {
+		log_warning("malformed message from %s: %s", link_name(link),
+		    cause);
+		free(cause);
+		self->bad_messages++;
+		return;
+	}
+	mesh_on_message(self, link, m, now);
+	wire_msg_destroy(&m);
+}
+
+/* A key probe answered: connect with CURVE and say HELLO. */
+static void
+mesh_on_probe(mesh_t *self)
+{
+	char *endpoint = NULL, key[41];
+	int64_t now = time_mono_us();
+
+	if (keyprobe_read(self->probe, &endpoint, key) != 1)
+		return;
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		zmsg_t *hello;
+
+		if (!l->outgoing || l->state != LINK_PROBING ||
+		    l->resolved == NULL || strcmp(l->resolved, endpoint) != 0)
+			continue;
+		if (self->admit == NULL)
+			break;
+		memcpy(l->transport, key, sizeof l->transport);
+		l->dealer = zsock_new(ZMQ_DEALER);
+		zcert_apply(self->node->identity->transport, l->dealer);
+		zsock_set_curve_serverkey(l->dealer, key);
+		zsock_set_immediate(l->dealer, 1);
+		zsock_set_linger(l->dealer, 0);
+		zsock_set_sndhwm(l->dealer, SEND_HWM);
+		zsock_set_rcvhwm(l->dealer, SEND_HWM);
+		zsock_set_maxmsgsize(l->dealer, WIRE_MESSAGE_MAX);
+		if (zsock_connect(l->dealer, "%s", l->endpoint) != 0) {
+			link_set_error(l, "cannot connect: %s",
+			    zmq_strerror(errno));
+			link_down(self, l, now);
+			continue;
+		}
+		l->state = LINK_HELLO;
+		l->hello_us = now;
+		l->last_rx_us = now;
+		/* IMMEDIATE holds messages until the handshake is done:
+		 * HELLO waits in the queue rather than being dropped. */
+		hello = wire_hello(WIRE_HELLO, admit_cert_pem(self->admit),
+		    self->listen);
+		zmsg_send(&hello, l->dealer);
+		zmsg_destroy(&hello);
+	}
+	free(endpoint);
+}
+
+void
+mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
+{
+	int64_t now = time_mono_us();
+	char *cause = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		if (items[i].socket == NULL) {
+			for (int k = 0; k < READ_BATCH; k++)
+				mesh_on_probe(self);
+			continue;
+		}
+		if (self->router != NULL &&
+		    items[i].socket == zsock_resolve(self->router)) {
+			for (int k = 0; k < READ_BATCH &&
+			     (zsock_events(self->router) & ZMQ_POLLIN);
+			     k++)
+				mesh_on_router(self, now);
+			continue;
+		}
+		for (link_t *l = zlist_first(self->links); l != NULL;
+		     l = zlist_next(self->links)) {
+			if (l->dealer == NULL ||
+			    items[i].socket != zsock_resolve(l->dealer))
+				continue;
+			for (int k = 0; k < READ_BATCH && l->dealer != NULL &&
+			     (zsock_events(l->dealer) & ZMQ_POLLIN);
+			     k++)
+				mesh_on_dealer(self, l, now);
+			break;
+		}
+	}
+	if (node_commit(self->node, &cause) != 0) {
+		log_error("cannot commit entries from the mesh: %s", cause);
+		free(cause);
+	}
+}
+
+long
+mesh_tick(mesh_t *self)
+{
+	int64_t now = time_mono_us(), next = now + PING_INTERVAL_US;
+
+	for (link_t *l = zlist_first(self->links); l != NULL;) {
+		link_t *following = zlist_next(self->links);
+		zmsg_t *msg;
+
+		switch (l->state) {
+		case LINK_PROBING:
+			if (self->admit == NULL)
+				break;
+			if (now >= l->next_us) {
+				char *cause = NULL;
+
+				free(l->resolved);
+				l->resolved = NULL;
+				if (keyprobe_ask(self->probe, l->endpoint,
+					&l->resolved, &cause) != 0) {
+					link_set_error(l, "%s", cause);
+					free(cause);
+				} else if (l->error == NULL)
+					link_set_error(l, "no answer yet");
+				l->next_us = now + l->backoff_us;
+				l->backoff_us = l->backoff_us * 2 >
+					BACKOFF_MAX_US
+				    ? BACKOFF_MAX_US
+				    : l->backoff_us * 2;
+			}
+			if (l->next_us < next)
+				next = l->next_us;
+			break;
+		case LINK_HELLO:
+			if (now - l->hello_us > HELLO_TIMEOUT_US) {
+				link_set_error(l, "no welcome within %d s",
+				    HELLO_TIMEOUT_US / 1000000);
+				link_down(self, l, now);
+			}
+			break;
+		case LINK_UP:
+			if (now - l->last_rx_us > LINK_TIMEOUT_US) {
+				link_set_error(l, "silent for %d s",
+				    LINK_TIMEOUT_US / 1000000);
+				mesh_drop(self, l, now);
+				break;
+			}
+			if (now - l->ping_us >= PING_INTERVAL_US) {
+				size_t slot = ++l->ping_seq % LOSS_WINDOW;
+
+				l->ping_sent[slot] = now;
+				l->ping_answered[slot] = false;
+				msg = wire_ping(WIRE_PING, l->ping_seq, now);
+				mesh_send(self, l, &msg);
+				l->ping_us = now;
+			}
+			if (l->want_out && now - l->want_us > WANT_TIMEOUT_US)
+				l->want_out = false;
+			if (now - l->summary_us > SUMMARY_INTERVAL_US)
+				mesh_send_summary(self, l, now);
+			mesh_pull(self, l, now);
+			break;
+		}
+		l = following;
+	}
+	if (next < now)
+		next = now;
+	return (long)((next - now) / 1000) + 1;
+}
+
+size_t
+mesh_peer_count(mesh_t *self)
+{
+	size_t n = 0;
+
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		if (l->state == LINK_UP)
+			n++;
+	}
+	return n;
+}
+
+/* Share of the pings older than two seconds that got no answer. */
+static double
+link_loss(link_t *l, int64_t now)
+{
+	int sent = 0, lost = 0;
+
+	for (int i = 0; i < LOSS_WINDOW; i++) {
+		if (l->ping_sent[i] == 0 || now - l->ping_sent[i] < 2000000)
+			continue;
+		sent++;
+		if (!l->ping_answered[i])
+			lost++;
+	}
+	return sent > 0 ? (double)lost / sent : 0;
+}
+
+json_t *
+mesh_peers_json(mesh_t *self)
+{
+	json_t *list = json_array();
+	int64_t now = time_mono_us(), wall = time_now_us();
+
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		json_t *obj = json_pack("{s:s, s:s, s:s?}", "direction",
+		    l->outgoing ? "out" : "in", "state",
+		    link_state_names[l->state], "endpoint", l->endpoint);
+		char key[65], when[40];
+
+		if (l->state == LINK_UP) {
+			hex_encode(l->peer.key, 32, key);
+			time_format_iso(wall - (now - l->since_us), when,
+			    sizeof when);
+			json_object_set_new(obj, "name",
+			    json_string(l->peer.name));
+			json_object_set_new(obj, "key", json_string(key));
+			json_object_set_new(obj, "since", json_string(when));
+			json_object_set_new(obj, "rtt_ms",
+			    l->rtt_ms >= 0 ? json_real(l->rtt_ms)
+					   : json_null());
+			json_object_set_new(obj, "loss",
+			    json_real(link_loss(l, now)));
+		} else
+			json_object_set_new(obj, "error",
+			    l->error != NULL ? json_string(l->error)
+					     : json_null());
+		json_object_set_new(obj, "bytes_in",
+		    json_integer((json_int_t)l->bytes_in));
+		json_object_set_new(obj, "bytes_out",
+		    json_integer((json_int_t)l->bytes_out));
+		json_object_set_new(obj, "dropped",
+		    json_integer((json_int_t)l->dropped));
+		json_array_append_new(list, obj);
+	}
+	return list;
+}

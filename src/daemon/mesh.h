@@ -1,0 +1,41 @@
+/* The mesh: CURVE links to neighbour nodes (one listening ROUTER, one
+ * DEALER per configured peer), admission by certificate, liveness by
+ * PING/PONG, and replication of the log by flooding and anti-entropy.
+ * It runs in ioed's main loop, which owns the store. */
+#ifndef IOED_MESH_H
+#define IOED_MESH_H
+
+#include <czmq.h>
+#include <jansson.h>
+
+#include "node.h"
+
+typedef struct mesh mesh_t;
+
+/* Starts listening on listen (may be NULL) and linking to peers. Without
+ * a certificate the mesh waits (mesh_reload) and says why in status.
+ * Returns NULL with *cause set if an endpoint is bad or cannot be bound.
+ * Caller owns return value. */
+mesh_t *mesh_new(node_t *node, const char *listen, char *const *peers,
+    size_t npeers, char **cause);
+void mesh_destroy(mesh_t **self_p);
+
+/* Re-reads the certificates after a PKI change; links whose peer no
+ * longer passes are dropped. */
+void mesh_reload(mesh_t *self);
+
+/* Poll integration: fills up to max items, returns how many. */
+size_t mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max);
+/* Handles the items that are ready (as filled by mesh_pollitems). */
+void mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n);
+/* Timers: pings, time-outs, reconnections, periodic anti-entropy. Returns
+ * the milliseconds until it wants to run again. */
+long mesh_tick(mesh_t *self);
+
+/* Links that are up, and a JSON description of every link. */
+size_t mesh_peer_count(mesh_t *self);
+json_t *mesh_peers_json(mesh_t *self);
+/* Why the mesh is not running, or NULL if it is. */
+const char *mesh_problem(mesh_t *self);
+
+#endif

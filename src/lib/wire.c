@@ -1,0 +1,427 @@
+#include "config.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "util.h"
+#include "wire.h"
+
+static const char *const wire_names[] = {
+	[WIRE_HELLO] = "HELLO",
+	[WIRE_WELCOME] = "WELCOME",
+	[WIRE_BYE] = "BYE",
+	[WIRE_PING] = "PING",
+	[WIRE_PONG] = "PONG",
+	[WIRE_ENTRY] = "ENTRY",
+	[WIRE_SUMMARY] = "SUMMARY",
+	[WIRE_WANT] = "WANT",
+	[WIRE_ENTRIES] = "ENTRIES",
+	[WIRE_GOSSIP] = "GOSSIP",
+};
+
+const char *
+wire_command_name(enum wire_command command)
+{
+	return wire_names[command];
+}
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--)
+		*p++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static zmsg_t *
+wire_new(enum wire_command command)
+{
+	zmsg_t *msg = zmsg_new();
+
+	zmsg_addstr(msg, wire_names[command]);
+	return msg;
+}
+
+zmsg_t *
+wire_hello(enum wire_command command, const char *cert, const char *endpoint)
+{
+	zmsg_t *msg = wire_new(command);
+	uint8_t v[4] = { 0, 0, 0, WIRE_VERSION };
+
+	zmsg_addmem(msg, v, sizeof v);
+	zmsg_addstr(msg, cert);
+	zmsg_addstr(msg, endpoint != NULL ? endpoint : "");
+	return msg;
+}
+
+zmsg_t *
+wire_bye(const char *reason)
+{
+	zmsg_t *msg = wire_new(WIRE_BYE);
+
+	zmsg_addstr(msg, reason);
+	return msg;
+}
+
+zmsg_t *
+wire_ping(enum wire_command command, uint64_t seq, int64_t time_us)
+{
+	zmsg_t *msg = wire_new(command);
+	uint8_t b[16];
+
+	put_u64(b, seq);
+	put_u64(b + 8, (uint64_t)time_us);
+	zmsg_addmem(msg, b, sizeof b);
+	return msg;
+}
+
+zmsg_t *
+wire_entry(const void *raw, size_t len)
+{
+	zmsg_t *msg = wire_new(WIRE_ENTRY);
+
+	zmsg_addmem(msg, raw, len);
+	return msg;
+}
+
+zmsg_t *
+wire_summary(const wire_head_t *heads, size_t n)
+{
+	zmsg_t *msg = wire_new(WIRE_SUMMARY);
+	uint8_t *b = xcalloc(n, 40);
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(b + 40 * i, heads[i].author, 32);
+		put_u64(b + 40 * i + 32, heads[i].seq);
+	}
+	zmsg_addmem(msg, b, 40 * n);
+	free(b);
+	return msg;
+}
+
+zmsg_t *
+wire_want(const uint8_t author[32], uint64_t first, uint32_t count)
+{
+	zmsg_t *msg = wire_new(WIRE_WANT);
+	uint8_t b[44];
+
+	memcpy(b, author, 32);
+	put_u64(b + 32, first);
+	b[40] = (uint8_t)(count >> 24);
+	b[41] = (uint8_t)(count >> 16);
+	b[42] = (uint8_t)(count >> 8);
+	b[43] = (uint8_t)count;
+	zmsg_addmem(msg, b, sizeof b);
+	return msg;
+}
+
+zmsg_t *
+wire_entries(void)
+{
+	return wire_new(WIRE_ENTRIES);
+}
+
+zmsg_t *
+wire_gossip(const char *json)
+{
+	zmsg_t *msg = wire_new(WIRE_GOSSIP);
+
+	zmsg_addstr(msg, json);
+	return msg;
+}
+
+/* A frame as a NUL-terminated string of at most max bytes with no NUL
+ * inside. Caller frees. */
+static char *
+wire_string(zframe_t *frame, size_t max, const char *what, char **cause)
+{
+	size_t len = zframe_size(frame);
+	char *s;
+
+	if (len > max) {
+		fail(cause, "%s of %zu bytes is over the limit of %zu", what,
+		    len, max);
+		return NULL;
+	}
+	if (memchr(zframe_data(frame), '\0', len) != NULL) {
+		fail(cause, "%s holds a NUL byte", what);
+		return NULL;
+	}
+	s = xcalloc(len + 1, 1);
+	memcpy(s, zframe_data(frame), len);
+	return s;
+}
+
+static bool
+wire_size(zframe_t *frame, size_t want, const char *what, char **cause)
+{
+	if (zframe_size(frame) != want) {
+		fail(cause, "%s is %zu bytes, not %zu", what, zframe_size(frame),
+		    want);
+		return false;
+	}
+	return true;
+}
+
+wire_msg_t *
+wire_decode(zmsg_t **msg_p, char **cause)
+{
+	static const size_t frames[] = {
+		[WIRE_HELLO] = 3, [WIRE_WELCOME] = 3, [WIRE_BYE] = 1,
+		[WIRE_PING] = 1, [WIRE_PONG] = 1, [WIRE_ENTRY] = 1,
+		[WIRE_SUMMARY] = 1, [WIRE_WANT] = 1, [WIRE_GOSSIP] = 1,
+	};
+	zmsg_t *msg = *msg_p;
+	wire_msg_t *self = xcalloc(1, sizeof *self);
+	zframe_t *f = zmsg_first(msg);
+	size_t nframes = zmsg_size(msg) - 1, i;
+	const uint8_t *d;
+	bool known = false;
+
+	*msg_p = NULL;
+	for (i = 0; f != NULL && i < sizeof wire_names / sizeof *wire_names;
+	     i++) {
+		if (zframe_streq(f, wire_names[i])) {
+			self->command = (enum wire_command)i;
+			known = true;
+			break;
+		}
+	}
+	if (!known) {
+		fail(cause, "unknown command");
+		goto bad;
+	}
+	if (self->command == WIRE_ENTRIES) {
+		if (nframes > WIRE_BATCH_ENTRIES) {
+			fail(cause, "a batch of %zu entries is over the limit "
+				    "of %d",
+			    nframes, WIRE_BATCH_ENTRIES);
+			goto bad;
+		}
+	} else if (nframes != frames[self->command]) {
+		fail(cause, "%s with %zu fields, not %zu",
+		    wire_names[self->command], nframes,
+		    frames[self->command]);
+		goto bad;
+	}
+	f = zmsg_next(msg);
+	switch (self->command) {
+	case WIRE_HELLO:
+	case WIRE_WELCOME:
+		if (!wire_size(f, 4, "version", cause))
+			goto bad;
+		d = zframe_data(f);
+		self->version = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
+		    (uint32_t)d[2] << 8 | d[3];
+		if ((self->cert = wire_string(zmsg_next(msg), WIRE_CERT_MAX,
+			 "certificate", cause)) == NULL ||
+		    (self->endpoint = wire_string(zmsg_next(msg),
+			 WIRE_ENDPOINT_MAX, "endpoint", cause)) == NULL)
+			goto bad;
+		break;
+	case WIRE_BYE:
+		if ((self->text = wire_string(f, 1024, "reason", cause)) == NULL)
+			goto bad;
+		break;
+	case WIRE_GOSSIP:
+		if ((self->text = wire_string(f, WIRE_GOSSIP_MAX, "gossip",
+			 cause)) == NULL)
+			goto bad;
+		break;
+	case WIRE_PING:
+	case WIRE_PONG:
+		if (!wire_size(f, 16, "ping", cause))
+			goto bad;
+		self->seq = get_u64(zframe_data(f));
+		self->time_us = (int64_t)get_u64(zframe_data(f) + 8);
+		break;
+	case WIRE_SUMMARY:
+		if (zframe_size(f) % 40 != 0 ||
+		    zframe_size(f) / 40 > WIRE_SUMMARY_MAX) {
+			fail(cause, "summary of %zu bytes is malformed",
+			    zframe_size(f));
+			goto bad;
+		}
+		self->nheads = zframe_size(f) / 40;
+		self->heads = xcalloc(self->nheads, sizeof *self->heads);
+		d = zframe_data(f);
+		for (i = 0; i < self->nheads; i++) {
+			memcpy(self->heads[i].author, d + 40 * i, 32);
+			self->heads[i].seq = get_u64(d + 40 * i + 32);
+		}
+		break;
+	case WIRE_WANT:
+		if (!wire_size(f, 44, "want", cause))
+			goto bad;
+		d = zframe_data(f);
+		memcpy(self->author, d, 32);
+		self->first = get_u64(d + 32);
+		self->count = (uint32_t)d[40] << 24 | (uint32_t)d[41] << 16 |
+		    (uint32_t)d[42] << 8 | d[43];
+		if (self->first == 0 || self->count == 0 ||
+		    self->count > WIRE_BATCH_ENTRIES) {
+			fail(cause, "want of %u entries from %llu is out of "
+				    "range",
+			    self->count, (unsigned long long)self->first);
+			goto bad;
+		}
+		break;
+	case WIRE_ENTRY:
+	case WIRE_ENTRIES:
+		self->nentries = nframes;
+		self->entries = xcalloc(nframes, sizeof *self->entries);
+		for (i = 0; i < nframes; i++) {
+			zframe_t *e = zmsg_pop(msg);
+
+			if (i == 0) {
+				/* The command frame. */
+				zframe_destroy(&e);
+				e = zmsg_pop(msg);
+			}
+			self->entries[i] = e;
+			if (zframe_size(e) > ENTRY_SIZE_MAX) {
+				fail(cause, "an entry of %zu bytes is over "
+					    "the limit",
+				    zframe_size(e));
+				goto bad;
+			}
+		}
+		break;
+	}
+	zmsg_destroy(&msg);
+	return self;
+bad:
+	zmsg_destroy(&msg);
+	wire_msg_destroy(&self);
+	return NULL;
+}
+
+void
+wire_msg_destroy(wire_msg_t **self_p)
+{
+	assert(self_p);
+	if (*self_p) {
+		wire_msg_t *self = *self_p;
+
+		free(self->cert);
+		free(self->endpoint);
+		free(self->text);
+		free(self->heads);
+		for (size_t i = 0; i < self->nentries; i++)
+			zframe_destroy(&self->entries[i]);
+		free(self->entries);
+		free(self);
+		*self_p = NULL;
+	}
+}
+
+static wire_msg_t *
+wire_test_round(zmsg_t *msg)
+{
+	char *cause = NULL;
+	wire_msg_t *m = wire_decode(&msg, &cause);
+
+	if (m == NULL) {
+		fprintf(stderr, "wire_test: %s\n", cause);
+		abort();
+	}
+	return m;
+}
+
+static void
+wire_test_refused(zmsg_t *msg, const char *want)
+{
+	char *cause = NULL;
+	wire_msg_t *m = wire_decode(&msg, &cause);
+
+	assert(m == NULL && msg == NULL);
+	if (strstr(cause, want) == NULL) {
+		fprintf(stderr, "wire_test: got '%s', wanted '%s'\n", cause,
+		    want);
+		abort();
+	}
+	free(cause);
+}
+
+void
+wire_test(bool verbose)
+{
+	wire_head_t heads[2] = { { { 1 }, 7 }, { { 2 }, 9 } };
+	uint8_t author[32] = { 3 };
+	wire_msg_t *m;
+	zmsg_t *msg;
+
+	(void)verbose;
+	m = wire_test_round(wire_hello(WIRE_HELLO, "PEM", "tcp://x:1"));
+	assert(m->command == WIRE_HELLO && m->version == WIRE_VERSION);
+	assert(strcmp(m->cert, "PEM") == 0 &&
+	    strcmp(m->endpoint, "tcp://x:1") == 0);
+	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_ping(WIRE_PONG, 42, -5));
+	assert(m->command == WIRE_PONG && m->seq == 42 && m->time_us == -5);
+	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_summary(heads, 2));
+	assert(m->nheads == 2 && m->heads[1].seq == 9 &&
+	    m->heads[1].author[0] == 2);
+	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_want(author, 5, 100));
+	assert(m->first == 5 && m->count == 100 && m->author[0] == 3);
+	wire_msg_destroy(&m);
+
+	msg = wire_entries();
+	zmsg_addmem(msg, "a", 1);
+	zmsg_addmem(msg, "bb", 2);
+	m = wire_test_round(msg);
+	assert(m->nentries == 2 && zframe_size(m->entries[1]) == 2);
+	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_entry("xyz", 3));
+	assert(m->nentries == 1 && zframe_size(m->entries[0]) == 3);
+	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_bye("revoked"));
+	assert(strcmp(m->text, "revoked") == 0);
+	wire_msg_destroy(&m);
+
+	wire_test_refused(zmsg_new(), "unknown command");
+	msg = zmsg_new();
+	zmsg_addstr(msg, "NOPE");
+	wire_test_refused(msg, "unknown command");
+	msg = wire_ping(WIRE_PING, 1, 1);
+	zmsg_addstr(msg, "extra");
+	wire_test_refused(msg, "PING with 2 fields");
+	msg = zmsg_new();
+	zmsg_addstr(msg, "WANT");
+	zmsg_addmem(msg, "short", 5);
+	wire_test_refused(msg, "want is 5 bytes");
+	msg = wire_want(author, 0, 1);
+	wire_test_refused(msg, "out of range");
+	msg = wire_want(author, 1, WIRE_BATCH_ENTRIES + 1);
+	wire_test_refused(msg, "out of range");
+	msg = zmsg_new();
+	zmsg_addstr(msg, "SUMMARY");
+	zmsg_addmem(msg, "123", 3);
+	wire_test_refused(msg, "malformed");
+	msg = zmsg_new();
+	zmsg_addstr(msg, "HELLO");
+	zmsg_addmem(msg, "\0\0\0\1", 4);
+	zmsg_addmem(msg, "P\0M", 3);
+	zmsg_addstr(msg, "");
+	wire_test_refused(msg, "NUL");
+	msg = wire_entries();
+	for (int i = 0; i <= WIRE_BATCH_ENTRIES; i++)
+		zmsg_addmem(msg, "a", 1);
+	wire_test_refused(msg, "over the limit");
+}

@@ -1,0 +1,80 @@
+/* Messages between nodes on a mesh link; see ioe-protocol(7). A message
+ * is a ZeroMQ multipart message: the command as its first frame, then its
+ * fields, each a frame of fixed or bounded size. Decoding is strict: a
+ * frame count, size or value out of place refuses the whole message. */
+#ifndef IOE_WIRE_H
+#define IOE_WIRE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <czmq.h>
+
+#include "entry.h"
+
+#define WIRE_VERSION 1
+/* Entries in one ENTRIES batch, and their bytes: bounded so that a node
+ * catching up never holds much in memory nor delays live traffic long. */
+#define WIRE_BATCH_ENTRIES 256
+#define WIRE_BATCH_BYTES (2 * 1024 * 1024)
+#define WIRE_SUMMARY_MAX 4096	/* authors in one SUMMARY */
+#define WIRE_CERT_MAX 8192
+#define WIRE_ENDPOINT_MAX 256
+#define WIRE_GOSSIP_MAX (256 * 1024)
+#define WIRE_MESSAGE_MAX (WIRE_BATCH_BYTES + ENTRY_SIZE_MAX + 4096)
+
+enum wire_command {
+	WIRE_HELLO,	/* version, certificate PEM, listen endpoint */
+	WIRE_WELCOME,	/* version, certificate PEM, listen endpoint */
+	WIRE_BYE,	/* reason */
+	WIRE_PING,	/* sequence, time */
+	WIRE_PONG,	/* sequence, time echoed */
+	WIRE_ENTRY,	/* one entry, flooded */
+	WIRE_SUMMARY,	/* (author, seq) for every author */
+	WIRE_WANT,	/* author, first seq, count */
+	WIRE_ENTRIES,	/* a batch answering WANT */
+	WIRE_GOSSIP,	/* link state, JSON */
+};
+
+typedef struct wire_head {
+	uint8_t author[32];
+	uint64_t seq;
+} wire_head_t;
+
+typedef struct wire_msg {
+	enum wire_command command;
+	uint32_t version;		/* HELLO, WELCOME */
+	char *cert;			/* HELLO, WELCOME: PEM */
+	char *endpoint;			/* HELLO, WELCOME: may be "" */
+	char *text;			/* BYE reason, GOSSIP JSON */
+	uint64_t seq;			/* PING, PONG */
+	int64_t time_us;		/* PING, PONG */
+	wire_head_t *heads;		/* SUMMARY */
+	size_t nheads;
+	uint8_t author[32];		/* WANT */
+	uint64_t first;			/* WANT */
+	uint32_t count;			/* WANT */
+	zframe_t **entries;		/* ENTRY (1), ENTRIES (0..batch): raw */
+	size_t nentries;
+} wire_msg_t;
+
+/* Strict decoding of a received message (taken). Returns NULL with
+ * *cause set. Caller owns return value. */
+wire_msg_t *wire_decode(zmsg_t **msg_p, char **cause);
+void wire_msg_destroy(wire_msg_t **self_p);
+const char *wire_command_name(enum wire_command command);
+
+/* Builders; each returns a message ready to send (caller owns it). */
+zmsg_t *wire_hello(enum wire_command command, const char *cert,
+    const char *endpoint);
+zmsg_t *wire_bye(const char *reason);
+zmsg_t *wire_ping(enum wire_command command, uint64_t seq, int64_t time_us);
+zmsg_t *wire_entry(const void *raw, size_t len);
+zmsg_t *wire_summary(const wire_head_t *heads, size_t n);
+zmsg_t *wire_want(const uint8_t author[32], uint64_t first, uint32_t count);
+/* An empty ENTRIES batch; add raw entries with zmsg_addmem. */
+zmsg_t *wire_entries(void);
+zmsg_t *wire_gossip(const char *json);
+
+void wire_test(bool verbose);
+
+#endif
