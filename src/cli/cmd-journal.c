@@ -21,7 +21,9 @@ cmd_journal_text(struct ioectl_ctx *ctx, struct args *args, size_t *len,
 	if (args->argc == 1 && strcmp(args->argv[0], "-") == 0) {
 		text = read_stream(STDIN_FILENO, ENTRY_BODY_MAX, len, &cause);
 		if (text == NULL) {
-			*rc = cmd_error(ctx, EXIT_FAILED, "too_large",
+			*rc = cmd_error(ctx, EXIT_FAILED,
+			    strstr(cause, "larger than") != NULL ? "too_large"
+								 : "invalid",
 			    "standard input: %s", cause);
 			free(cause);
 			return NULL;

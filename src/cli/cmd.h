@@ -85,6 +85,9 @@ int cmd_error(struct ioectl_ctx *ctx, int status, const char *code,
 int cmd_usage_error(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The option getopt just refused, as typed ("-x" even inside "-fx"). */
+const char *cmd_option_name(char **argv);
+
 /* Prints obj as one line of JSON on stdout. */
 void cmd_print_json(json_t *obj);
 

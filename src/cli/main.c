@@ -47,6 +47,11 @@ main(int argc, char **argv)
 	const char *dir = NULL, *timeout = getenv("IOE_TIMEOUT");
 	int c, rc;
 
+	/* Errors found before --json is parsed are still given as JSON. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx.json = true;
+	}
 	opterr = 0;
 	/* '+': the global options end at the command's name. */
 	while ((c = getopt_long(argc, argv, "+:d:ht:V", longopts, NULL)) !=
@@ -64,24 +69,27 @@ main(int argc, char **argv)
 			    IOE_PROTOCOL_VERSION);
 			return EXIT_OK;
 		case ':':
-			fprintf(stderr, "ioectl: option '%s' needs a value\n%s",
-			    argv[optind - 1], usage_text);
+			cmd_error(&ctx, EXIT_USAGE, "usage",
+			    "option '%s' needs a value", cmd_option_name(argv));
+			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "ioectl: unknown option '%s'\n%s",
-			    argv[optind - 1], usage_text);
+			cmd_error(&ctx, EXIT_USAGE, "usage",
+			    "unknown option '%s'", cmd_option_name(argv));
+			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		}
 	}
-	if (timeout != NULL && parse_timeout(timeout, &ctx.timeout_ms) != 0) {
-		fprintf(stderr, "ioectl: bad time-out '%s': give seconds, "
-				"more than 0\n",
-		    timeout);
-		return EXIT_USAGE;
-	}
+	if (timeout != NULL && parse_timeout(timeout, &ctx.timeout_ms) != 0)
+		return cmd_error(&ctx, EXIT_USAGE, "usage",
+		    "bad time-out '%s'%s: give seconds, more than 0 and at "
+		    "most 86400",
+		    timeout, timeout == getenv("IOE_TIMEOUT") ? " in IOE_TIMEOUT"
+							   : "");
 	if (optind >= argc) {
-		fprintf(stderr, "ioectl: no command given (see 'ioectl help')\n%s",
-		    usage_text);
+		cmd_error(&ctx, EXIT_USAGE, "usage",
+		    "no command given (see 'ioectl help')");
+		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
 	ctx.dir = datadir_resolve(dir);

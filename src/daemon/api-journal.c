@@ -14,16 +14,14 @@ api_journal_add_exec(node_t *node, json_t *params, api_error_t *err)
 	const char *s;
 	entry_t *entry;
 	json_t *result;
-	size_t len, i;
+	size_t len;
 
 	if (!json_is_string(text))
 		return api_fail(err, CTL_E_BAD_REQUEST,
 		    "parameter 'text' must be a string");
 	s = json_string_value(text);
 	len = json_string_length(text);
-	for (i = 0; i < len && strchr(" \t\r\n", s[i]) != NULL; i++)
-		;
-	if (i == len)
+	if (text_is_blank(s, len))
 		return api_fail(err, CTL_E_INVALID, "the text is empty");
 	if ((int64_t)len > node->conf->journal_max_bytes)
 		return api_fail(err, CTL_E_TOO_LARGE,

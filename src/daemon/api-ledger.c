@@ -56,8 +56,11 @@ api_ledger_show_exec(node_t *node, json_t *params, api_error_t *err)
 		    "parameter 'id' is missing");
 	rc = store_find_prefix(node->store, prefix, id, &cause);
 	if (rc != 0) {
-		api_fail(err, rc == 2 ? CTL_E_AMBIGUOUS : CTL_E_NOT_FOUND, "%s",
-		    cause);
+		api_fail(err,
+		    rc == 2	  ? CTL_E_AMBIGUOUS
+		    : rc == 3 ? CTL_E_INVALID
+			      : CTL_E_NOT_FOUND,
+		    "%s", cause);
 		free(cause);
 		return NULL;
 	}

@@ -134,8 +134,9 @@ ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p)
 	const char *name;
 	json_error_t jerr;
 
+	/* NUL is allowed through so that a method can refuse it by name. */
 	request = json_loadb((const char *)zframe_data(body),
-	    zframe_size(body), 0, &jerr);
+	    zframe_size(body), JSON_ALLOW_NUL, &jerr);
 	if (request == NULL || !json_is_object(request)) {
 		p->reply = ctl_error(NULL, CTL_E_BAD_REQUEST,
 		    request == NULL ? "the request is not JSON"

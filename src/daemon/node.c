@@ -30,12 +30,17 @@ node_announce(node_t *self, char **cause)
 	const char *transport = zcert_public_txt(self->identity->transport);
 	char *known = store_node_name(self->store,
 	    signing_key_public(self->identity->key));
+	char *known_transport = store_node_transport(self->store,
+	    signing_key_public(self->identity->key));
+	bool same = known != NULL && strcmp(known, self->name) == 0 &&
+	    known_transport != NULL && strcmp(known_transport, transport) == 0;
 	json_t *body;
 	entry_t *entry;
 	char *text;
 	int rc = 0;
 
-	if (known != NULL && strcmp(known, self->name) == 0) {
+	free(known_transport);
+	if (same) {
 		free(known);
 		return 0;
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
 
 	errno = 0;
 	n = strtoll(value, &end, 10);
-	if (*value == '\0' || *end != '\0' || errno != 0)
+	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0)
 		return fail(cause, "bad journal.max_bytes '%s': not a whole "
 				   "number",
 		    value);
@@ -312,6 +313,26 @@ conf_load(conf_t *self, const char *path, char **cause)
 	else
 		rc = conf_walk(&next, &doc, root, "", path, cause);
 	if (rc == 0) {
+		/* A second document would be silently ignored. */
+		yaml_document_t more;
+
+		if (!yaml_parser_load(&parser, &more))
+			rc = fail(cause, "%s:%lu: %s", path,
+			    (unsigned long)parser.problem_mark.line + 1,
+			    parser.problem != NULL ? parser.problem
+						   : "syntax error");
+		else {
+			yaml_node_t *extra = yaml_document_get_root_node(&more);
+
+			if (extra != NULL)
+				rc = fail(cause, "%s:%lu: only one YAML "
+						 "document is allowed",
+				    path,
+				    (unsigned long)extra->start_mark.line + 1);
+			yaml_document_delete(&more);
+		}
+	}
+	if (rc == 0) {
 		conf_free(self);
 		*self = next;
 	} else
@@ -435,6 +456,10 @@ conf_test(bool verbose)
 	    ":2: duplicate key 'name' (first on line 1)");
 	conf_test_refused(dir, "name: a\n  bad: [\n", "ioe.yaml:");
 	conf_test_refused(dir, "- a\n- b\n", ":1: the file must be a mapping");
+	conf_test_refused(dir, "name: a\n---\nname: b\n",
+	    ":3: only one YAML document");
+	conf_test_refused(dir, "journal:\n  max_bytes: \" 12\"\n",
+	    "not a whole number");
 
 	conf_defaults(&conf);
 	assert(conf_load(&conf, "/nonexistent/ioe.yaml", &cause) == -1);

@@ -143,6 +143,12 @@ signing_key_public(signing_key_t *self)
 	return self->pub;
 }
 
+EVP_PKEY *
+signing_key_pkey(signing_key_t *self)
+{
+	return self->pkey;
+}
+
 int
 signing_key_sign(signing_key_t *self, const void *msg, size_t len,
     uint8_t sig[ED25519_SIGNATURE_SIZE])

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #define ED25519_PUBLIC_SIZE 32
 #define ED25519_SIGNATURE_SIZE 64
 #define SHA256_SIZE 32
@@ -22,6 +24,8 @@ signing_key_t *signing_key_load(const char *path, char **cause);
 int signing_key_save(signing_key_t *self, const char *path, char **cause);
 void signing_key_destroy(signing_key_t **self_p);
 const uint8_t *signing_key_public(signing_key_t *self);
+/* The OpenSSL key itself, for X.509 (pki.c); still owned by self. */
+EVP_PKEY *signing_key_pkey(signing_key_t *self);
 /* Signs len bytes into sig. Returns 0, or -1 on an OpenSSL failure. */
 int signing_key_sign(signing_key_t *self, const void *msg, size_t len,
     uint8_t sig[ED25519_SIGNATURE_SIZE]);

@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "entry.h"
 #include "identity.h"
+#include "pki.h"
 #include "store.h"
 
 void util_test(bool verbose);
@@ -25,6 +26,7 @@ static const struct {
 	{ "identity", identity_test },
 	{ "store", store_test },
 	{ "conf", conf_test },
+	{ "pki", pki_test },
 };
 
 int

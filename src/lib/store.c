@@ -623,7 +623,7 @@ store_find_prefix(store_t *self, const char *prefix, uint8_t id[ENTRY_ID_SIZE],
 	    strlen(prefix) > 2 * ENTRY_ID_SIZE) {
 		fail(cause, "bad entry id '%s': give 8 to 64 hex digits",
 		    prefix);
-		return 1;
+		return 3;
 	}
 	n = store_match_prefix(self,
 	    "SELECT id FROM entries WHERE id BETWEEN ? AND ? LIMIT 2", prefix,
@@ -636,21 +636,34 @@ store_find_prefix(store_t *self, const char *prefix, uint8_t id[ENTRY_ID_SIZE],
 	return n == 1 ? 0 : n == 0 ? 1 : 2;
 }
 
-char *
-store_node_name(store_t *self, const uint8_t author[32])
+/* One column of the author's row in the nodes view. */
+static char *
+store_node_column(store_t *self, const char *sql, const uint8_t author[32])
 {
 	sqlite3_stmt *s;
-	char *name = NULL;
+	char *value = NULL;
 
-	if (sqlite3_prepare_v2(self->db,
-		"SELECT name FROM nodes WHERE author = ?", -1, &s,
-		NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(self->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_blob(s, 1, author, 32, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		value = xstrdup((const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
-	return name;
+	return value;
+}
+
+char *
+store_node_name(store_t *self, const uint8_t author[32])
+{
+	return store_node_column(self,
+	    "SELECT name FROM nodes WHERE author = ?", author);
+}
+
+char *
+store_node_transport(store_t *self, const uint8_t author[32])
+{
+	return store_node_column(self,
+	    "SELECT transport FROM nodes WHERE author = ?", author);
 }
 
 int

@@ -67,12 +67,15 @@ int64_t store_size_bytes(store_t *self);
 entry_t *store_get(store_t *self, const uint8_t id[ENTRY_ID_SIZE],
     char **cause);
 /* Resolves a hex prefix of at least 8 digits to a stored id. Returns 0,
- * 1 if none matches, 2 if several do; *cause says which. */
+ * 1 if none matches, 2 if several do, 3 if it is not such a prefix;
+ * *cause says which. */
 int store_find_prefix(store_t *self, const char *prefix,
     uint8_t id[ENTRY_ID_SIZE], char **cause);
 
 /* The node name announced by author, or NULL. Caller frees. */
 char *store_node_name(store_t *self, const uint8_t author[32]);
+/* The transport key announced by author, or NULL. Caller frees. */
+char *store_node_transport(store_t *self, const uint8_t author[32]);
 
 /* Resolves a NODE argument: a node name, or a hex prefix (>= 4 digits) of
  * an author key. Returns 0, 1 if unknown, 2 if ambiguous, with *cause. */

@@ -345,6 +345,41 @@ text_is_utf8(const char *text, size_t len)
 	return true;
 }
 
+bool
+text_is_blank(const char *text, size_t len)
+{
+	/* UTF-8 encodings of the Unicode white space a keyboard or a paste
+	 * can bring. */
+	static const char *const spaces[] = {
+		"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\x80",
+		"\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83",
+		"\xe2\x80\x84", "\xe2\x80\x85", "\xe2\x80\x86",
+		"\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89",
+		"\xe2\x80\x8a", "\xe2\x80\x8b", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f",
+		"\xe3\x80\x80", "\xef\xbb\xbf",
+	};
+	size_t i = 0;
+
+	while (i < len) {
+		size_t k, n = 0;
+
+		if (isspace((unsigned char)text[i])) {
+			i++;
+			continue;
+		}
+		for (k = 0; k < sizeof spaces / sizeof *spaces; k++) {
+			n = strlen(spaces[k]);
+			if (len - i >= n && memcmp(text + i, spaces[k], n) == 0)
+				break;
+		}
+		if (k == sizeof spaces / sizeof *spaces)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 const char *
 text_find_control(const char *text, size_t len, size_t *offset)
 {

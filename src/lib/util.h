@@ -42,6 +42,11 @@ int time_parse(const char *s, int64_t now_us, int64_t *us, char **cause);
 /* True if the len bytes are well-formed UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF). */
 bool text_is_utf8(const char *s, size_t len);
+/* True if the text holds nothing but white space: ASCII spaces and
+ * controls of spacing, and the Unicode spaces (no-break, en/em, ideographic,
+ * zero-width, byte-order mark). */
+bool text_is_blank(const char *s, size_t len);
+
 /* Returns a description of the first character a text may not contain
  * (C0 controls other than tab and newline, DEL, C1 controls), or NULL. */
 const char *text_find_control(const char *s, size_t len, size_t *offset);

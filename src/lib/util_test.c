@@ -64,6 +64,12 @@ util_test(bool verbose)
 	assert(strcmp(s, "h\xc3\xa9") == 0);
 	free(s);
 
+	assert(text_is_blank(" \t\v\f\r\n", 6));
+	assert(text_is_blank("\xc2\xa0\xe3\x80\x80", 5));
+	assert(text_is_blank("", 0));
+	assert(!text_is_blank(" a ", 3));
+	assert(!text_is_blank("\xc3\xa9", 2));
+
 	size_t off;
 	assert(text_find_control("ab\x1b", 3, &off) != NULL && off == 2);
 	assert(text_find_control("a\tb\n", 4, &off) == NULL);
