@@ -10,6 +10,8 @@ cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 {
 	json_t *r;
 	char uptime[32];
+	const char *problem;
+	json_int_t forks;
 	int rc;
 
 	(void)args;
@@ -28,8 +30,7 @@ cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 		       "uptime       %s\n"
 		       "entries      %lld\n"
 		       "store        %lld bytes\n"
-		       "peers        %lld (mesh links are not in this "
-		       "version yet)\n",
+		       "peers        %lld\n",
 		    json_string_value(json_object_get(r, "name")),
 		    json_string_value(json_object_get(r, "fingerprint")),
 		    json_string_value(json_object_get(r, "key")),
@@ -38,6 +39,15 @@ cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 		    (long long)json_integer_value(
 			json_object_get(r, "store_bytes")),
 		    (long long)json_integer_value(json_object_get(r, "peers")));
+		problem = json_string_value(json_object_get(r, "mesh_problem"));
+		if (problem != NULL)
+			printf("mesh         not running: %s\n", problem);
+		forks = json_integer_value(json_object_get(r, "forks"));
+		if (forks > 0)
+			printf("ALERT        %lld forked entries kept as "
+			       "evidence: a node signed two different entries "
+			       "at one sequence number\n",
+			    (long long)forks);
 	}
 	json_decref(r);
 	return EXIT_OK;

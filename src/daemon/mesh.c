@@ -813,7 +813,22 @@ mesh_tick(mesh_t *self)
 				link_down(self, l, now);
 			}
 			break;
-		case LINK_UP:
+		case LINK_UP: {
+			char *why = NULL;
+
+			/* A revocation or an expiry takes effect within a
+			 * tick: the check is an indexed lookup. */
+			if (admit_recheck(self->admit, &l->peer, &why) != 0) {
+				link_set_error(l, "%s", why);
+				log_warning("cutting off '%s': %s", l->peer.name,
+				    why);
+				free(why);
+				msg = wire_bye(l->error);
+				mesh_send(self, l, &msg);
+				mesh_drop(self, l, now);
+				break;
+			}
+		}
 			if (now - l->last_rx_us > LINK_TIMEOUT_US) {
 				link_set_error(l, "silent for %d s",
 				    LINK_TIMEOUT_US / 1000000);

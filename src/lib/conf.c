@@ -133,14 +133,14 @@ static const struct conf_key {
 } conf_keys[] = {
 	{ "listen", conf_set_listen, "an endpoint", false },
 	{ "peers", conf_add_peer, "a list of endpoints", true },
-	{ "name", conf_set_name, "a name" },
-	{ "log", NULL, "a mapping" },
-	{ "log.level", conf_set_log_level, "a level" },
-	{ "log.file", conf_set_log_file, "a file name" },
-	{ "store", NULL, "a mapping" },
-	{ "store.sync", conf_set_store_sync, "full or normal" },
-	{ "journal", NULL, "a mapping" },
-	{ "journal.max_bytes", conf_set_journal_max_bytes, "a number" },
+	{ "name", conf_set_name, "a name", false },
+	{ "log", NULL, "a mapping", false },
+	{ "log.level", conf_set_log_level, "a level", false },
+	{ "log.file", conf_set_log_file, "a file name", false },
+	{ "store", NULL, "a mapping", false },
+	{ "store.sync", conf_set_store_sync, "full or normal", false },
+	{ "journal", NULL, "a mapping", false },
+	{ "journal.max_bytes", conf_set_journal_max_bytes, "a number", false },
 };
 
 static const struct conf_key *

@@ -12,6 +12,7 @@
 #include "entry.h"
 #include "identity.h"
 #include "pki.h"
+#include "wire.h"
 #include "store.h"
 
 void util_test(bool verbose);
@@ -27,6 +28,7 @@ static const struct {
 	{ "store", store_test },
 	{ "conf", conf_test },
 	{ "pki", pki_test },
+	{ "wire", wire_test },
 };
 
 int
