@@ -15,6 +15,7 @@ const struct ioectl_cmd *const cmd_table[] = {
 	&cmd_help_entry,
 	&cmd_journal_entry,
 	&cmd_ledger_entry,
+	&cmd_map_entry,
 	&cmd_peers_entry,
 	&cmd_pki_entry,
 	&cmd_status_entry,

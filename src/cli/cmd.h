@@ -52,6 +52,7 @@ extern const struct ioectl_cmd *const cmd_table[];
 extern const struct ioectl_cmd cmd_help_entry;
 extern const struct ioectl_cmd cmd_journal_entry;
 extern const struct ioectl_cmd cmd_ledger_entry;
+extern const struct ioectl_cmd cmd_map_entry;
 extern const struct ioectl_cmd cmd_peers_entry;
 extern const struct ioectl_cmd cmd_pki_entry;
 extern const struct ioectl_cmd cmd_status_entry;

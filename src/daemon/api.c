@@ -16,6 +16,7 @@ static const api_method_t *const api_methods[] = {
 	&api_ledger_show,
 	&api_verify,
 	&api_peers,
+	&api_map,
 	&api_pki_init,
 	&api_pki_issue,
 	&api_pki_request,

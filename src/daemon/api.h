@@ -27,6 +27,7 @@ extern const api_method_t api_ledger_heads;
 extern const api_method_t api_ledger_show;
 extern const api_method_t api_verify;
 extern const api_method_t api_peers;
+extern const api_method_t api_map;
 extern const api_method_t api_pki_init;
 extern const api_method_t api_pki_issue;
 extern const api_method_t api_pki_request;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "gossip.h"
 #include "keyprobe.h"
 #include "log.h"
 #include "mesh.h"
@@ -69,6 +70,8 @@ struct mesh {
 	admit_t *admit;		/* NULL: no certificate yet */
 	char *problem;
 	int64_t bad_messages;
+	gossip_t *gossip;
+	int64_t gossip_us;
 };
 
 static void
@@ -149,19 +152,28 @@ mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
 	zmsg_destroy(&msg);
 }
 
+static void mesh_send_all(mesh_t *self, link_t *except, zmsg_t *msg);
+
 static void
 mesh_flood_cb(void *arg, zframe_t *raw, void *source)
 {
-	mesh_t *self = arg;
+	mesh_send_all(arg, source, wire_entry(zframe_data(raw),
+				       zframe_size(raw)));
+}
 
+/* Sends msg (taken) on every link that is up but except. */
+static void
+mesh_send_all(mesh_t *self, link_t *except, zmsg_t *msg)
+{
 	for (link_t *l = zlist_first(self->links); l != NULL;
 	     l = zlist_next(self->links)) {
-		if (l == source || l->state != LINK_UP)
+		if (l == except || l->state != LINK_UP)
 			continue;
-		zmsg_t *msg = wire_entry(zframe_data(raw), zframe_size(raw));
+		zmsg_t *copy = zmsg_dup(msg);
 
-		mesh_send(self, l, &msg);
+		mesh_send(self, l, &copy);
 	}
+	zmsg_destroy(&msg);
 }
 
 static link_t *
@@ -221,6 +233,7 @@ mesh_new(node_t *node, const char *listen, char *const *peers, size_t npeers,
 
 	self->node = node;
 	self->links = zlist_new();
+	self->gossip = gossip_new(node->identity->key_hex);
 	node->flood = mesh_flood_cb;
 	node->flood_arg = self;
 	for (size_t i = 0; i < npeers; i++) {
@@ -281,6 +294,7 @@ mesh_destroy(mesh_t **self_p)
 		zsock_destroy(&self->router);
 		zactor_destroy(&self->zap);
 		keyprobe_destroy(&self->probe);
+		gossip_destroy(&self->gossip);
 		admit_destroy(&self->admit);
 		free(self->listen);
 		free(self->problem);
@@ -591,6 +605,12 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 		mesh_pull(self, link, now);
 		break;
 	case WIRE_GOSSIP:
+		if (gossip_receive(self->gossip, m->text, now, &cause))
+			mesh_send_all(self, link, wire_gossip(m->text));
+		else if (cause != NULL) {
+			log_warning("'%s': %s", link_name(link), cause);
+			free(cause);
+		}
 		break;
 	}
 }
@@ -773,6 +793,31 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 	}
 }
 
+static double link_loss(link_t *l, int64_t now);
+
+/* This node's links that are up, as gossip and the map show them. */
+static json_t *
+mesh_links_json(mesh_t *self, int64_t now)
+{
+	json_t *links = json_array();
+
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		char key[65];
+
+		if (l->state != LINK_UP)
+			continue;
+		hex_encode(l->peer.key, 32, key);
+		json_array_append_new(links,
+		    json_pack("{s:s, s:s, s:o, s:f}", "key", key, "name",
+			l->peer.name,
+			"rtt_ms", l->rtt_ms >= 0 ? json_real(l->rtt_ms)
+						 : json_null(),
+			"loss", link_loss(l, now)));
+	}
+	return links;
+}
+
 long
 mesh_tick(mesh_t *self)
 {
@@ -853,6 +898,16 @@ mesh_tick(mesh_t *self)
 		}
 		l = following;
 	}
+	if (now - self->gossip_us >= GOSSIP_INTERVAL_US) {
+		json_t *st = gossip_make(self->gossip, self->node->name,
+		    mesh_links_json(self, now));
+		char *text = json_dumps(st, JSON_COMPACT);
+
+		mesh_send_all(self, NULL, wire_gossip(text));
+		free(text);
+		json_decref(st);
+		self->gossip_us = now;
+	}
 	if (next < now)
 		next = now;
 	return (long)((next - now) / 1000) + 1;
@@ -926,4 +981,18 @@ mesh_peers_json(mesh_t *self)
 		json_array_append_new(list, obj);
 	}
 	return list;
+}
+
+json_t *
+mesh_map_json(mesh_t *self)
+{
+	int64_t now = time_mono_us();
+	json_t *nodes = gossip_map(self->gossip, now);
+	json_t *me = json_pack("{s:s, s:s, s:o, s:I, s:b}", "key",
+	    self->node->identity->key_hex, "name", self->node->name, "links",
+	    mesh_links_json(self, now), "age_ms", (json_int_t)0, "self", 1);
+
+	json_array_insert_new(nodes, 0, me);
+	return json_pack("{s:s, s:o}", "self", self->node->identity->key_hex,
+	    "nodes", nodes);
 }

@@ -35,6 +35,10 @@ long mesh_tick(mesh_t *self);
 /* Links that are up, and a JSON description of every link. */
 size_t mesh_peer_count(mesh_t *self);
 json_t *mesh_peers_json(mesh_t *self);
+/* The mesh as this node sees it: {"self", "nodes":[{"key","name",
+ * "links":[{"key","name","rtt_ms","loss"}],"age_ms"}]}, this node
+ * first. Caller owns it. */
+json_t *mesh_map_json(mesh_t *self);
 /* Why the mesh is not running, or NULL if it is. */
 const char *mesh_problem(mesh_t *self);
 

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "entry.h"
+#include "gossip.h"
 #include "identity.h"
 #include "pki.h"
 #include "wire.h"
@@ -28,6 +29,7 @@ static const struct {
 	{ "store", store_test },
 	{ "conf", conf_test },
 	{ "pki", pki_test },
+	{ "gossip", gossip_test },
 	{ "wire", wire_test },
 };
 

@@ -1,0 +1,39 @@
+/* Link-state gossip for the map of the mesh. Each node says, every few
+ * seconds, which neighbours it has and how good each link is; the
+ * statement floods to every node, newest per origin wins, and it is
+ * forgotten when its origin stops speaking. Ephemeral: never in the
+ * ledger. */
+#ifndef IOED_GOSSIP_H
+#define IOED_GOSSIP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+typedef struct gossip gossip_t;
+
+/* How long a node's statement lives without a newer one. */
+#define GOSSIP_TTL_US 15000000
+#define GOSSIP_INTERVAL_US 2000000
+
+gossip_t *gossip_new(const char *self_key_hex);
+void gossip_destroy(gossip_t **self_p);
+
+/* Our own statement: {"origin","name","seq","links":[...]}, with a
+ * sequence number that grows across restarts. Caller owns it. */
+json_t *gossip_make(gossip_t *self, const char *name, json_t *links);
+
+/* Takes a statement received from a neighbour. Returns true if it is
+ * new (to be passed on), false if old, ours or malformed (*cause set
+ * for malformed). */
+bool gossip_receive(gossip_t *self, const char *text, int64_t now,
+    char **cause);
+
+/* The map: {"nodes":[{"key","name","links":[...],"age_ms"}]} with what
+ * each origin said, newest first; statements past their TTL are
+ * dropped. Caller owns it. */
+json_t *gossip_map(gossip_t *self, int64_t now);
+
+void gossip_test(bool verbose);
+
+#endif
