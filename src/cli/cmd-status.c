@@ -42,6 +42,10 @@ cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 		problem = json_string_value(json_object_get(r, "mesh_problem"));
 		if (problem != NULL)
 			printf("mesh         not running: %s\n", problem);
+		problem = json_string_value(json_object_get(r,
+		    "beacon_problem"));
+		if (problem != NULL)
+			printf("beacon       %s\n", problem);
 		forks = json_integer_value(json_object_get(r, "forks"));
 		if (forks > 0)
 			printf("ALERT        %lld forked entries kept as "

@@ -16,6 +16,7 @@ struct admit {
 	char *ca_pem;
 	char *cert_pem;
 	admit_info_t self;
+	char mesh[64];
 };
 
 static char *
@@ -82,6 +83,7 @@ admit_new(node_t *node, char **cause)
 		goto bad;
 	}
 	admit_fill(&self->self, &info);
+	snprintf(self->mesh, sizeof self->mesh, "%s", info.mesh);
 	free(ca);
 	free(cert);
 	return self;
@@ -114,6 +116,12 @@ const char *
 admit_ca_pem(admit_t *self)
 {
 	return self->ca_pem;
+}
+
+const char *
+admit_mesh(admit_t *self)
+{
+	return self->mesh;
 }
 
 const admit_info_t *

@@ -24,6 +24,8 @@ admit_t *admit_new(node_t *node, char **cause);
 void admit_destroy(admit_t **self_p);
 const char *admit_cert_pem(admit_t *self);
 const char *admit_ca_pem(admit_t *self);
+/* The mesh's name, from the CA certificate. */
+const char *admit_mesh(admit_t *self);
 /* This node's own certificate, as checked. */
 const admit_info_t *admit_self(admit_t *self);
 

@@ -17,7 +17,7 @@ api_status_exec(node_t *node, json_t *params, api_error_t *err)
 	(void)params;
 	(void)err;
 	r = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, "
-		      "s:s, s:I, s:I, s:I, s:s?}",
+		      "s:s, s:I, s:I, s:I, s:s?, s:s?}",
 	    "name", node->name, "fingerprint", node->identity->fingerprint,
 	    "key", node->identity->key_hex, "version", PACKAGE_VERSION,
 	    "protocol", IOE_PROTOCOL_VERSION, "uptime",
@@ -27,7 +27,9 @@ api_status_exec(node_t *node, json_t *params, api_error_t *err)
 	    (json_int_t)(node->mesh != NULL ? mesh_peer_count(node->mesh) : 0),
 	    "dir", node->dir, "pid", (json_int_t)getpid(), "seq",
 	    (json_int_t)node->seq, "forks",
-	    (json_int_t)store_fork_count(node->store), "mesh_problem", problem);
+	    (json_int_t)store_fork_count(node->store), "mesh_problem", problem,
+	    "beacon_problem",
+	    node->mesh != NULL ? mesh_beacon_problem(node->mesh) : NULL);
 	return r;
 }
 

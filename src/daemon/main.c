@@ -26,6 +26,7 @@
 static const char usage_text[] =
     "usage: ioed [-fhvV] [-c FILE] [-d DIR] [-n NAME] [-l FILE]\n"
     "            [--listen tcp://HOST:PORT] [--peer tcp://HOST:PORT ...]\n"
+    "            [--no-beacon]\n"
     "  -c, --config FILE   read this YAML file (default DIR/ioe.yaml if it exists)\n"
     "  -d, --dir DIR       data directory (default $IOE_DIR, else ~/.ioe)\n"
     "  -f, --foreground    stay in the foreground, log to stderr\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "  -n, --name NAME     node name (default: config name, else the host name)\n"
     "      --listen EP     accept mesh links on EP (tcp://HOST:PORT)\n"
     "      --peer EP       link to the node at EP (repeat for more)\n"
+    "      --no-beacon     neither announce this node nor look for others by\n"
+    "                      UDP broadcast\n"
     "  -v, --verbose       more log (repeat: info, then debug)\n"
     "  -h, --help          show this help\n"
     "  -V, --version       show the version\n";
@@ -46,6 +49,7 @@ struct options {
 	char **peers;
 	int npeers;
 	bool foreground;
+	bool no_beacon;
 	int verbose;
 };
 
@@ -84,6 +88,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "peer", required_argument, NULL, 'P' },
+		{ "no-beacon", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -99,6 +104,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'n': o->name = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'L': o->listen = optarg; break;
+		case 'B': o->no_beacon = true; break;
 		case 'P':
 			o->peers = realloc(o->peers,
 			    (size_t)(o->npeers + 1) * sizeof *o->peers);
@@ -196,6 +202,8 @@ load_config(const struct options *o, const char *dir, conf_t *conf)
 		free(conf->listen);
 		conf->listen = xstrdup(o->listen);
 	}
+	if (o->no_beacon)
+		conf->beacon_enabled = false;
 	/* Peers on the command line replace those of the file. */
 	if (o->npeers > 0) {
 		for (size_t i = 0; i < conf->npeers; i++)
@@ -292,8 +300,7 @@ main(int argc, char **argv)
 		die(cause);
 	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
 	    (server = ctl_server_new(node, &cause)) == NULL ||
-	    (mesh = mesh_new(node, conf.listen, conf.peers, conf.npeers,
-		 &cause)) == NULL) {
+	    (mesh = mesh_new(node, &conf, &cause)) == NULL) {
 		ctl_server_destroy(&server);
 		daemon_unlock(dir, lock);
 		node_destroy(&node);

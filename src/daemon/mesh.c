@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
+#include <ifaddrs.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -38,6 +40,7 @@ static const char *const link_state_names[] = {
 
 typedef struct link {
 	bool outgoing;
+	bool discovered;	/* found by beacon, not configured */
 	char *endpoint;		/* configured, or the peer's listen endpoint */
 	char *resolved;		/* outgoing: where the key probe answers from */
 	zsock_t *dealer;	/* outgoing */
@@ -70,6 +73,9 @@ struct mesh {
 	admit_t *admit;		/* NULL: no certificate yet */
 	char *problem;
 	int64_t bad_messages;
+	zactor_t *beacon;	/* NULL: beacons off */
+	char *beacon_problem;
+	int listen_port;
 	gossip_t *gossip;
 	int64_t gossip_us;
 };
@@ -224,11 +230,113 @@ mesh_drop(mesh_t *self, link_t *link, int64_t now)
 	}
 }
 
+/* A beacon says "IOE1", the TCP port the node listens on, its transport
+ * key, and the mesh it belongs to; the address comes with the datagram. */
+#define BEACON_PREFIX "IOE1"
+#define BEACON_INTERVAL_MS 1000
+
+/* The interface that holds addr (IPv4 text), or NULL. Caller frees. */
+static char *
+mesh_interface_of(const char *addr)
+{
+	struct ifaddrs *all, *ifa;
+	char *name = NULL, text[INET_ADDRSTRLEN];
+
+	if (getifaddrs(&all) != 0)
+		return NULL;
+	for (ifa = all; ifa != NULL && name == NULL; ifa = ifa->ifa_next) {
+		if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_INET)
+			continue;
+		inet_ntop(AF_INET,
+		    &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, text,
+		    sizeof text);
+		if (strcmp(text, addr) == 0)
+			name = xstrdup(ifa->ifa_name);
+	}
+	freeifaddrs(all);
+	return name;
+}
+
+/* Beacons go out on one interface only: the one named in the config,
+ * else the one holding the listen address. A node that listens on
+ * loopback, or on every address with no interface named, announces
+ * nothing: its beacon would reach no node that could link to it, or a
+ * network nobody chose. */
+static void
+mesh_beacon_start(mesh_t *self, const conf_t *conf)
+{
+	char host[256], port[16], *iface = NULL, *answer;
+
+	if (conf->beacon_interface != NULL)
+		iface = xstrdup(conf->beacon_interface);
+	else if (self->listen != NULL &&
+	    keyprobe_parse(self->listen, host, sizeof host, port, sizeof port,
+		NULL) == 0 &&
+	    strcmp(host, "*") != 0 && strcmp(host, "0.0.0.0") != 0)
+		iface = mesh_interface_of(host);
+	if (iface == NULL) {
+		self->beacon_problem = xstrdup(
+		    self->listen == NULL
+			? "off: no listen endpoint to announce"
+			: "off: the listen address is on no broadcast "
+			  "interface (loopback or *); set beacon.interface");
+		return;
+	}
+	if (strcmp(iface, "lo") == 0) {
+		self->beacon_problem = xstrdup("off: loopback has no broadcast");
+		free(iface);
+		return;
+	}
+	zsys_set_interface(iface);
+	self->beacon = zactor_new(zbeacon, NULL);
+	zsock_send(self->beacon, "si", "CONFIGURE", conf->beacon_port);
+	answer = zstr_recv(self->beacon);
+	if (answer == NULL || *answer == '\0') {
+		self->beacon_problem = xasprintf("off: interface '%s' has no "
+						 "broadcast address",
+		    iface);
+		log_warning("beacons %s", self->beacon_problem);
+		zactor_destroy(&self->beacon);
+	} else {
+		log_info("beacons on interface '%s', UDP port %d", iface,
+		    conf->beacon_port);
+		zsock_send(self->beacon, "sb", "SUBSCRIBE", BEACON_PREFIX,
+		    strlen(BEACON_PREFIX));
+	}
+	zstr_free(&answer);
+	free(iface);
+}
+
+/* Announces this node once it has a certificate (and so a mesh name). */
+static void
+mesh_beacon_publish(mesh_t *self)
+{
+	uint8_t data[4 + 2 + 40 + 1 + 63];
+	const char *key = zcert_public_txt(self->node->identity->transport);
+	const char *mesh;
+	size_t mlen;
+
+	if (self->beacon == NULL || self->listen == NULL || self->admit == NULL)
+		return;
+	mesh = admit_mesh(self->admit);
+	mlen = strlen(mesh);
+	memcpy(data, BEACON_PREFIX, 4);
+	data[4] = (uint8_t)(self->listen_port >> 8);
+	data[5] = (uint8_t)self->listen_port;
+	memcpy(data + 6, key, 40);
+	data[46] = (uint8_t)mlen;
+	memcpy(data + 47, mesh, mlen);
+	zsock_send(self->beacon, "sbi", "PUBLISH", data, 47 + mlen,
+	    BEACON_INTERVAL_MS);
+}
+
 mesh_t *
-mesh_new(node_t *node, const char *listen, char *const *peers, size_t npeers,
-    char **cause)
+mesh_new(node_t *node, const conf_t *conf, char **cause)
 {
 	mesh_t *self = xcalloc(1, sizeof *self);
+	const char *listen = conf->listen;
+	char *const *peers = conf->peers;
+	size_t npeers = conf->npeers;
 	char host[256], port[16];
 
 	self->node = node;
@@ -247,6 +355,7 @@ mesh_new(node_t *node, const char *listen, char *const *peers, size_t npeers,
 			cause) != 0)
 			goto bad;
 		self->listen = xstrdup(listen);
+		self->listen_port = atoi(port);
 	}
 	self->zap = zap_new();
 	self->probe = keyprobe_new(listen,
@@ -269,6 +378,8 @@ mesh_new(node_t *node, const char *listen, char *const *peers, size_t npeers,
 			goto bad;
 		}
 	}
+	if (conf->beacon_enabled)
+		mesh_beacon_start(self, conf);
 	mesh_reload(self);
 	return self;
 bad:
@@ -292,6 +403,8 @@ mesh_destroy(mesh_t **self_p)
 			link_destroy(&link);
 		zlist_destroy(&self->links);
 		zsock_destroy(&self->router);
+		zactor_destroy(&self->beacon);
+		free(self->beacon_problem);
 		zactor_destroy(&self->zap);
 		keyprobe_destroy(&self->probe);
 		gossip_destroy(&self->gossip);
@@ -316,7 +429,10 @@ mesh_reload(mesh_t *self)
 	if (self->admit == NULL) {
 		self->problem = cause;
 		log_warning("the mesh waits: %s", cause);
-	}
+		if (self->beacon != NULL)
+			zstr_sendx(self->beacon, "SILENCE", NULL);
+	} else
+		mesh_beacon_publish(self);
 	/* Every link proves itself again under the new rules. */
 	for (link_t *l = zlist_first(self->links); l != NULL;) {
 		link_t *next = zlist_next(self->links);
@@ -345,6 +461,12 @@ mesh_problem(mesh_t *self)
 	return self->problem;
 }
 
+const char *
+mesh_beacon_problem(mesh_t *self)
+{
+	return self->beacon_problem;
+}
+
 size_t
 mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 {
@@ -355,6 +477,9 @@ mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 			ZMQ_POLLIN, 0 };
 	if (n < max)
 		items[n++] = (zmq_pollitem_t){ NULL, keyprobe_fd(self->probe),
+			ZMQ_POLLIN, 0 };
+	if (self->beacon != NULL && n < max)
+		items[n++] = (zmq_pollitem_t){ zsock_resolve(self->beacon), 0,
 			ZMQ_POLLIN, 0 };
 	for (link_t *l = zlist_first(self->links); l != NULL && n < max;
 	     l = zlist_next(self->links)) {
@@ -707,7 +832,38 @@ mesh_on_dealer(mesh_t *self, link_t *link, int64_t now)
 	wire_msg_destroy(&m);
 }
 
-/* A key probe answered: connect with CURVE and say HELLO. */
+/* Connects an outgoing link whose peer's key is known, with CURVE, and
+ * says HELLO. */
+static void
+link_connect(mesh_t *self, link_t *l, const char *key, int64_t now)
+{
+	zmsg_t *hello;
+
+	if (key != l->transport)
+		memcpy(l->transport, key, sizeof l->transport);
+	l->dealer = zsock_new(ZMQ_DEALER);
+	zcert_apply(self->node->identity->transport, l->dealer);
+	zsock_set_curve_serverkey(l->dealer, key);
+	zsock_set_linger(l->dealer, 0);
+	zsock_set_sndhwm(l->dealer, SEND_HWM);
+	zsock_set_rcvhwm(l->dealer, SEND_HWM);
+	zsock_set_maxmsgsize(l->dealer, WIRE_MESSAGE_MAX);
+	if (zsock_connect(l->dealer, "%s", l->endpoint) != 0) {
+		link_set_error(l, "cannot connect: %s", zmq_strerror(errno));
+		link_down(self, l, now);
+		return;
+	}
+	l->state = LINK_HELLO;
+	l->hello_us = now;
+	l->last_rx_us = now;
+	/* HELLO waits in the socket's queue until the handshake is done;
+	 * nothing else is sent before the link is up. */
+	hello = wire_hello(WIRE_HELLO, admit_cert_pem(self->admit),
+	    self->listen);
+	mesh_send(self, l, &hello);
+}
+
+/* A key probe answered: connect the links waiting for that key. */
 static void
 mesh_on_probe(mesh_t *self)
 {
@@ -718,39 +874,62 @@ mesh_on_probe(mesh_t *self)
 		return;
 	for (link_t *l = zlist_first(self->links); l != NULL;
 	     l = zlist_next(self->links)) {
-		zmsg_t *hello;
-
 		if (!l->outgoing || l->state != LINK_PROBING ||
 		    l->resolved == NULL || strcmp(l->resolved, endpoint) != 0)
 			continue;
 		if (self->admit == NULL)
 			break;
-		memcpy(l->transport, key, sizeof l->transport);
-		l->dealer = zsock_new(ZMQ_DEALER);
-		zcert_apply(self->node->identity->transport, l->dealer);
-		zsock_set_curve_serverkey(l->dealer, key);
-		zsock_set_immediate(l->dealer, 1);
-		zsock_set_linger(l->dealer, 0);
-		zsock_set_sndhwm(l->dealer, SEND_HWM);
-		zsock_set_rcvhwm(l->dealer, SEND_HWM);
-		zsock_set_maxmsgsize(l->dealer, WIRE_MESSAGE_MAX);
-		if (zsock_connect(l->dealer, "%s", l->endpoint) != 0) {
-			link_set_error(l, "cannot connect: %s",
-			    zmq_strerror(errno));
-			link_down(self, l, now);
-			continue;
-		}
-		l->state = LINK_HELLO;
-		l->hello_us = now;
-		l->last_rx_us = now;
-		/* IMMEDIATE holds messages until the handshake is done:
-		 * HELLO waits in the queue rather than being dropped. */
-		hello = wire_hello(WIRE_HELLO, admit_cert_pem(self->admit),
-		    self->listen);
-		zmsg_send(&hello, l->dealer);
-		zmsg_destroy(&hello);
+		link_connect(self, l, key, now);
 	}
 	free(endpoint);
+}
+
+/* A beacon from a node of our mesh: link to it unless a link to it
+ * exists. Of two nodes that hear each other, the one with the smaller
+ * transport key connects, so that they make one link, not two. */
+static void
+mesh_on_beacon(mesh_t *self)
+{
+	const char *ours = zcert_public_txt(self->node->identity->transport);
+	zmsg_t *msg = zmsg_recv(self->beacon);
+	char *ip = msg != NULL ? zmsg_popstr(msg) : NULL;
+	zframe_t *data = msg != NULL ? zmsg_pop(msg) : NULL;
+	const uint8_t *d;
+	char key[41], *endpoint = NULL;
+	int64_t now = time_mono_us();
+	size_t mlen;
+	link_t *l;
+
+	if (ip == NULL || data == NULL || self->admit == NULL ||
+	    zframe_size(data) < 47)
+		goto done;
+	d = zframe_data(data);
+	mlen = d[46];
+	if (zframe_size(data) != 47 + mlen || mlen !=
+	    strlen(admit_mesh(self->admit)) ||
+	    memcmp(d + 47, admit_mesh(self->admit), mlen) != 0)
+		goto done; /* another mesh, or junk */
+	memcpy(key, d + 6, 40);
+	key[40] = '\0';
+	if (strcmp(key, ours) <= 0)
+		goto done; /* ourselves, or theirs to make */
+	for (l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		if (strcmp(l->transport, key) == 0 &&
+		    (l->state != LINK_PROBING || l->discovered))
+			goto done;
+	}
+	endpoint = xasprintf("tcp://%s:%u", ip, (unsigned)(d[4] << 8 | d[5]));
+	log_info("beacon: a node of this mesh at %s; linking", endpoint);
+	l = link_new_outgoing(endpoint);
+	l->discovered = true;
+	zlist_append(self->links, l);
+	link_connect(self, l, key, now);
+done:
+	free(endpoint);
+	zstr_free(&ip);
+	zframe_destroy(&data);
+	zmsg_destroy(&msg);
 }
 
 void
@@ -765,6 +944,11 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 		if (items[i].socket == NULL) {
 			for (int k = 0; k < READ_BATCH; k++)
 				mesh_on_probe(self);
+			continue;
+		}
+		if (self->beacon != NULL &&
+		    items[i].socket == zsock_resolve(self->beacon)) {
+			mesh_on_beacon(self);
 			continue;
 		}
 		if (self->router != NULL &&
@@ -831,6 +1015,15 @@ mesh_tick(mesh_t *self)
 		case LINK_PROBING:
 			if (self->admit == NULL)
 				break;
+			if (l->discovered) {
+				/* Its beacon brought its key; reconnect with
+				 * it after the back-off. */
+				if (now >= l->next_us)
+					link_connect(self, l, l->transport, now);
+				else if (l->next_us < next)
+					next = l->next_us;
+				break;
+			}
 			if (now >= l->next_us) {
 				char *cause = NULL;
 

@@ -8,16 +8,17 @@
 #include <czmq.h>
 #include <jansson.h>
 
+#include "conf.h"
 #include "node.h"
 
 typedef struct mesh mesh_t;
 
-/* Starts listening on listen (may be NULL) and linking to peers. Without
- * a certificate the mesh waits (mesh_reload) and says why in status.
- * Returns NULL with *cause set if an endpoint is bad or cannot be bound.
- * Caller owns return value. */
-mesh_t *mesh_new(node_t *node, const char *listen, char *const *peers,
-    size_t npeers, char **cause);
+/* Starts listening on conf->listen (may be NULL), linking to conf->peers
+ * and, if enabled, announcing itself and looking for other nodes by UDP
+ * beacon. Without a certificate the mesh waits (mesh_reload) and says why
+ * in status. Returns NULL with *cause set if an endpoint is bad or cannot
+ * be bound. Caller owns return value. */
+mesh_t *mesh_new(node_t *node, const conf_t *conf, char **cause);
 void mesh_destroy(mesh_t **self_p);
 
 /* Re-reads the certificates after a PKI change; links whose peer no
@@ -41,5 +42,7 @@ json_t *mesh_peers_json(mesh_t *self);
 json_t *mesh_map_json(mesh_t *self);
 /* Why the mesh is not running, or NULL if it is. */
 const char *mesh_problem(mesh_t *self);
+/* Why beacons are off although enabled, or NULL. */
+const char *mesh_beacon_problem(mesh_t *self);
 
 #endif

@@ -110,6 +110,53 @@ conf_set_listen(conf_t *self, const char *value, char **cause)
 	return 0;
 }
 
+static int
+conf_set_beacon_enabled(conf_t *self, const char *value, char **cause)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			self->beacon_enabled = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			self->beacon_enabled = false;
+			return 0;
+		}
+	}
+	return fail(cause, "bad beacon.enabled '%s': use true or false",
+	    value);
+}
+
+static int
+conf_set_beacon_port(conf_t *self, const char *value, char **cause)
+{
+	char *end;
+	long n = strtol(value, &end, 10);
+
+	if (!isdigit((unsigned char)*value) || *end != '\0' || n < 1 ||
+	    n > 65535)
+		return fail(cause, "bad beacon.port '%s': use 1..65535", value);
+	self->beacon_port = (int)n;
+	return 0;
+}
+
+static int
+conf_set_beacon_interface(conf_t *self, const char *value, char **cause)
+{
+	if (*value == '\0' || strlen(value) > 15 ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789._-@") != strlen(value))
+		return fail(cause, "bad beacon.interface '%s': give a network "
+				   "interface name such as eth0",
+		    value);
+	free(self->beacon_interface);
+	self->beacon_interface = xstrdup(value);
+	return 0;
+}
+
 int
 conf_add_peer(conf_t *self, const char *endpoint, char **cause)
 {
@@ -133,6 +180,11 @@ static const struct conf_key {
 } conf_keys[] = {
 	{ "listen", conf_set_listen, "an endpoint", false },
 	{ "peers", conf_add_peer, "a list of endpoints", true },
+	{ "beacon", NULL, "a mapping", false },
+	{ "beacon.enabled", conf_set_beacon_enabled, "true or false", false },
+	{ "beacon.port", conf_set_beacon_port, "a port", false },
+	{ "beacon.interface", conf_set_beacon_interface, "an interface",
+	    false },
 	{ "name", conf_set_name, "a name", false },
 	{ "log", NULL, "a mapping", false },
 	{ "log.level", conf_set_log_level, "a level", false },
@@ -264,6 +316,9 @@ conf_copy(conf_t *dst, const conf_t *src)
 	dst->name = src->name != NULL ? xstrdup(src->name) : NULL;
 	dst->log_file = src->log_file != NULL ? xstrdup(src->log_file) : NULL;
 	dst->listen = src->listen != NULL ? xstrdup(src->listen) : NULL;
+	dst->beacon_interface = src->beacon_interface != NULL
+	    ? xstrdup(src->beacon_interface)
+	    : NULL;
 	dst->peers = NULL;
 	dst->npeers = 0;
 	for (size_t i = 0; i < src->npeers; i++)
@@ -350,6 +405,8 @@ conf_defaults(conf_t *self)
 	self->log_level = LOG_LEVEL_WARNING;
 	self->store_sync = STORE_SYNC_FULL;
 	self->journal_max_bytes = CONF_JOURNAL_MAX_BYTES_DEFAULT;
+	self->beacon_enabled = true;
+	self->beacon_port = CONF_BEACON_PORT_DEFAULT;
 }
 
 void
@@ -358,6 +415,8 @@ conf_free(conf_t *self)
 	free(self->name);
 	free(self->log_file);
 	free(self->listen);
+	free(self->beacon_interface);
+	self->beacon_interface = NULL;
 	for (size_t i = 0; i < self->npeers; i++)
 		free(self->peers[i]);
 	free(self->peers);
@@ -431,6 +490,16 @@ conf_test(bool verbose)
 	assert(conf.npeers == 2 && strcmp(conf.peers[1], "tcp://10.0.0.2:7100") == 0);
 	conf_free(&conf);
 	conf_defaults(&conf);
+	assert(conf_test_load(&conf, dir,
+		   "beacon:\n  enabled: false\n  port: 7300\n"
+		   "  interface: vethB\n") == NULL);
+	assert(!conf.beacon_enabled && conf.beacon_port == 7300 &&
+	    strcmp(conf.beacon_interface, "vethB") == 0);
+	conf_free(&conf);
+	conf_defaults(&conf);
+	conf_test_refused(dir, "beacon:\n  enabled: maybe\n", ":2: bad beacon.enabled");
+	conf_test_refused(dir, "beacon:\n  port: 0\n", ":2: bad beacon.port");
+	conf_test_refused(dir, "beacon:\n  interface: a b\n", "bad beacon.interface");
 	conf_test_refused(dir, "listen: udp://x:1\n", ":1: bad listen endpoint");
 	conf_test_refused(dir, "listen: tcp://x:0\n", "port must be");
 	conf_test_refused(dir, "peers: tcp://x:1\n", "'peers' wants a list");

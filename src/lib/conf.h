@@ -17,7 +17,12 @@ typedef struct conf {
 	char *listen;			/* listen: tcp://HOST:PORT or NULL */
 	char **peers;			/* peers: tcp://HOST:PORT ... */
 	size_t npeers;
+	bool beacon_enabled;		/* beacon.enabled */
+	int beacon_port;		/* beacon.port (UDP) */
+	char *beacon_interface;		/* beacon.interface; NULL: any */
 } conf_t;
+
+#define CONF_BEACON_PORT_DEFAULT 7199
 
 /* Adds a peer endpoint (checked as tcp://HOST:PORT). Returns 0, or -1
  * with *cause set. */
