@@ -94,35 +94,24 @@ signing_key_load(const char *path, char **cause)
 int
 signing_key_save(signing_key_t *self, const char *path, char **cause)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *fp = NULL;
-	int fd, rc = -1;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem = NULL;
+	long len;
+	int rc;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
-		fail(cause, "cannot create '%s': %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto done;
+	/* Written through memory so that one function makes every file
+	 * of the node atomically. */
+	if (bio == NULL ||
+	    PEM_write_bio_PrivateKey(bio, self->pkey, NULL, NULL, 0, NULL,
+		NULL) != 1 ||
+	    (len = BIO_get_mem_data(bio, &pem)) <= 0) {
+		BIO_free(bio);
+		return fail(cause, "cannot encode the key for '%s': %s", path,
+		    ssl_error());
 	}
-	if (PEM_write_PrivateKey(fp, self->pkey, NULL, NULL, 0, NULL, NULL) !=
-		1 ||
-	    fflush(fp) != 0 || fsync(fd) != 0) {
-		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
-		fail(cause, "cannot rename '%s' to '%s': %s", tmp, path,
-		    strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (fp != NULL)
-		fclose(fp);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
+	rc = write_file_atomic(path, pem, (size_t)len, 0600, cause);
+	OPENSSL_cleanse(pem, (size_t)len);
+	BIO_free(bio);
 	return rc;
 }
 

@@ -635,56 +635,14 @@ done:
 	return self;
 }
 
-static int
-write_file(const char *path, const char *data, mode_t mode, char **cause)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t len = strlen(data), off = 0;
-	int fd, rc = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		fail(cause, "cannot create '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(cause, "cannot write '%s': %s", tmp,
-			    strerror(errno));
-			goto done;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
-		fail(cause, "cannot rename '%s' to '%s': %s", tmp, path,
-		    strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
 int
 pki_ca_save(
     pki_ca_t *self, const char *key_path, const char *cert_path, char **cause)
 {
 	if (signing_key_save(self->key, key_path, cause) != 0)
 		return -1;
-	return write_file(cert_path, self->cert_pem, 0644, cause);
+	return write_file_atomic(cert_path, self->cert_pem,
+	    strlen(self->cert_pem), 0644, cause);
 }
 
 void
@@ -1211,7 +1169,8 @@ pki_test(bool verbose)
 	ca2 = pki_ca_create("north-valley", PKI_CA_DAYS, &cause);
 	assert(ca2 != NULL);
 	assert(strcmp(pki_ca_cert_pem(ca2), pki_ca_cert_pem(ca)) != 0);
-	assert(write_file(certfile, pki_ca_cert_pem(ca2), 0644, &cause) == 0);
+	assert(write_file_atomic(certfile, pki_ca_cert_pem(ca2),
+		   strlen(pki_ca_cert_pem(ca2)), 0644, &cause) == 0);
 	loaded = pki_ca_load(keyfile, certfile, &cause);
 	test_refused(loaded == NULL ? -1 : 0, &cause,
 	    "is not the certificate of the key", verbose);
