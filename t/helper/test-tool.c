@@ -5,6 +5,11 @@
  *   test-tool zmq-frames ENDPOINT F...    each F a frame (DEALER); prints any reply
  *   test-tool store-flip DB ID OFFSET     flips one byte of a stored entry
  *   test-tool subscribe ENDPOINT N [MS]   prints N events from the event socket
+ *   test-tool mesh-peer DIR ENDPOINT ACTION...
+ *       links to a node as the node whose stopped data directory is DIR
+ *       (its keys and certificate) and misbehaves; ACTION is one of
+ *       good TEXT, badsig TEXT, fork TEXT, truncated, garbage, ping.
+ *       Prints one line per step; exit 0 if every step could be sent.
  */
 #include "config.h"
 
@@ -16,7 +21,12 @@
 #include <czmq.h>
 #include <sqlite3.h>
 
+#include "entry.h"
+#include "identity.h"
+#include "keyprobe.h"
+#include "store.h"
 #include "util.h"
+#include "wire.h"
 
 static int
 wait_reply(zsock_t *sock, int ms)
@@ -144,6 +154,205 @@ done:
 	return rc;
 }
 
+/* The peer's transport key, by the same UDP probe the daemon uses. */
+static int
+mesh_peer_key(const char *endpoint, char key[41])
+{
+	keyprobe_t *probe = keyprobe_new(NULL, "", NULL);
+	char *resolved = NULL, *from = NULL, *cause = NULL;
+	int rc = -1;
+
+	for (int i = 0; probe != NULL && i < 20 && rc != 0; i++) {
+		zmq_pollitem_t item = { NULL, keyprobe_fd(probe), ZMQ_POLLIN, 0 };
+
+		free(resolved);
+		resolved = NULL;
+		if (keyprobe_ask(probe, endpoint, &resolved, &cause) != 0) {
+			fprintf(stderr, "test-tool: %s\n", cause);
+			break;
+		}
+		if (zmq_poll(&item, 1, 250) == 1 &&
+		    keyprobe_read(probe, &from, key) == 1) {
+			rc = strcmp(from, resolved) == 0 ? 0 : -1;
+			free(from);
+			from = NULL;
+		}
+	}
+	free(resolved);
+	keyprobe_destroy(&probe);
+	return rc;
+}
+
+/* The next message of command want (or BYE) within ms, or NULL; PINGs
+ * are answered on the way. */
+static wire_msg_t *
+mesh_peer_recv(zsock_t *sock, enum wire_command want, int ms)
+{
+	int64_t end = time_mono_us() + (int64_t)ms * 1000;
+
+	while (time_mono_us() < end) {
+		zpoller_t *poller = zpoller_new(sock, NULL);
+		void *which = zpoller_wait(poller,
+		    (int)((end - time_mono_us()) / 1000) + 1);
+		zmsg_t *msg;
+		wire_msg_t *m;
+
+		zpoller_destroy(&poller);
+		if (which == NULL)
+			return NULL;
+		msg = zmsg_recv(sock);
+		if ((m = wire_decode(&msg, NULL)) == NULL)
+			continue;
+		if (m->command == WIRE_PING) {
+			zmsg_t *pong = wire_ping(WIRE_PONG, m->seq, m->time_us);
+
+			zmsg_send(&pong, sock);
+		}
+		if (m->command == want || m->command == WIRE_BYE)
+			return m;
+		wire_msg_destroy(&m);
+	}
+	return NULL;
+}
+
+/* An entry of DIR's author: after its head (next) or in the place of its
+ * head (fork), signed properly. */
+static entry_t *
+mesh_peer_entry(identity_t *id, store_t *store, bool fork, const char *text)
+{
+	const uint8_t *author = signing_key_public(id->key);
+	uint8_t head_id[32];
+	uint64_t seq = 0;
+	entry_t *head = NULL, *e;
+
+	if (store_head(store, author, &seq, head_id) != 0)
+		seq = 0;
+	if (fork) {
+		if (seq == 0)
+			return NULL;
+		head = store_get(store, head_id, NULL);
+		e = entry_create(id->key, seq, seq > 1 ? head->prev : NULL,
+		    head->lamport, time_now_us(), "journal", text, strlen(text),
+		    NULL);
+		entry_destroy(&head);
+		return e;
+	}
+	return entry_create(id->key, seq + 1, seq > 0 ? head_id : NULL,
+	    store_max_lamport(store) + 1, time_now_us(), "journal", text,
+	    strlen(text), NULL);
+}
+
+static int
+mesh_peer(const char *dir, const char *endpoint, int argc, char **argv)
+{
+	char *cause = NULL, *certpath = xasprintf("%s/pki/node.crt", dir);
+	char *dbpath = xasprintf("%s/store.db", dir), *cert = NULL, key[41];
+	identity_t *id = NULL;
+	store_t *store = NULL;
+	zsock_t *sock = NULL;
+	wire_msg_t *m = NULL;
+	bool created;
+	size_t len;
+	int rc = 1;
+
+	if ((id = identity_open(dir, &created, &cause)) == NULL ||
+	    (cert = read_file(certpath, 65536, &len, &cause)) == NULL ||
+	    (store = store_open(dbpath, signing_key_public(id->key),
+		 STORE_SYNC_NORMAL, &cause)) == NULL) {
+		fprintf(stderr, "test-tool: %s\n", cause);
+		goto done;
+	}
+	if (mesh_peer_key(endpoint, key) != 0) {
+		printf("no key from %s\n", endpoint);
+		goto done;
+	}
+	sock = zsock_new(ZMQ_DEALER);
+	zcert_apply(id->transport, sock);
+	zsock_set_curve_serverkey(sock, key);
+	zsock_set_linger(sock, 0);
+	zsock_connect(sock, "%s", endpoint);
+	zmsg_t *hello = wire_hello(WIRE_HELLO, cert, "");
+	zmsg_send(&hello, sock);
+	m = mesh_peer_recv(sock, WIRE_WELCOME, 5000);
+	if (m == NULL || m->command != WIRE_WELCOME) {
+		printf("refused: %s\n", m != NULL && m->text != NULL ? m->text
+							       : "no welcome");
+		goto done;
+	}
+	printf("welcome\n");
+	wire_msg_destroy(&m);
+	rc = 0;
+	for (int i = 0; i < argc && rc == 0; i++) {
+		const char *action = argv[i];
+		zmsg_t *msg = NULL;
+		entry_t *e = NULL;
+
+		if ((strcmp(action, "good") == 0 || strcmp(action, "badsig") == 0 ||
+			strcmp(action, "fork") == 0) &&
+		    i + 1 < argc) {
+			e = mesh_peer_entry(id, store,
+			    strcmp(action, "fork") == 0, argv[++i]);
+			if (e == NULL) {
+				printf("%s: cannot make the entry\n", action);
+				rc = 1;
+				break;
+			}
+			if (strcmp(action, "badsig") == 0)
+				e->raw[e->raw_len - 1] ^= 0x01;
+			msg = wire_entry(e->raw, e->raw_len);
+			entry_destroy(&e);
+		} else if (strcmp(action, "truncated") == 0) {
+			e = mesh_peer_entry(id, store, false, "cut short");
+			msg = wire_entry(e->raw, e->raw_len / 2);
+			entry_destroy(&e);
+		} else if (strcmp(action, "garbage") == 0) {
+			uint8_t junk[300];
+
+			for (size_t k = 0; k < sizeof junk; k++)
+				junk[k] = (uint8_t)rand();
+			msg = zmsg_new();
+			zmsg_addstr(msg, "ENTRY");
+			zmsg_addmem(msg, junk, sizeof junk);
+			zmsg_addmem(msg, junk, 7);
+			zmsg_send(&msg, sock);
+			msg = zmsg_new();
+			zmsg_addstr(msg, "SUMMARY");
+			zmsg_addmem(msg, junk, 41);
+			zmsg_send(&msg, sock);
+			msg = zmsg_new();
+			zmsg_addmem(msg, junk, sizeof junk);
+		} else if (strcmp(action, "ping") == 0) {
+			msg = wire_ping(WIRE_PING, 7, time_mono_us());
+			zmsg_send(&msg, sock);
+			m = mesh_peer_recv(sock, WIRE_PONG, 3000);
+			printf("ping: %s\n", m != NULL && m->command == WIRE_PONG
+				? "pong"
+				: "no pong");
+			rc = m != NULL && m->command == WIRE_PONG ? 0 : 1;
+			wire_msg_destroy(&m);
+			continue;
+		} else {
+			fprintf(stderr, "test-tool: bad action '%s'\n", action);
+			rc = 2;
+			break;
+		}
+		zmsg_send(&msg, sock);
+		printf("%s: sent\n", action);
+	}
+	/* Give the node time to read everything before the link closes. */
+	zclock_sleep(300);
+done:
+	wire_msg_destroy(&m);
+	zsock_destroy(&sock);
+	store_destroy(&store);
+	identity_destroy(&id);
+	free(cause);
+	free(cert);
+	free(certpath);
+	free(dbpath);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -154,6 +363,8 @@ main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "subscribe") == 0)
 		return subscribe(argv[2], atoi(argv[3]),
 		    argc > 4 ? atoi(argv[4]) : 10000);
+	if (argc >= 4 && strcmp(argv[1], "mesh-peer") == 0)
+		return mesh_peer(argv[2], argv[3], argc - 4, argv + 4);
 	if (argc == 5 && strcmp(argv[1], "store-flip") == 0)
 		return store_flip(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "

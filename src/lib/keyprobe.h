@@ -4,8 +4,8 @@
  * same number as its TCP listener) with its transport public key. The key
  * is public; a forged answer only makes the handshake fail, since the
  * certificate checked on the link must carry the key the link used. */
-#ifndef IOED_KEYPROBE_H
-#define IOED_KEYPROBE_H
+#ifndef IOE_KEYPROBE_H
+#define IOE_KEYPROBE_H
 
 #include <stdbool.h>
 
