@@ -86,4 +86,23 @@ test_expect_success 'random bytes on the TCP and UDP mesh ports do not hurt' '
 	grep -x "ping: pong" out
 '
 
+test_expect_success 'an expired certificate is refused with the reason' '
+	test-tool pki-issue-at alpha old old -200000 -100 &&
+	test_must_fail test-tool mesh-peer old $ep ping >out &&
+	grep -x "refused: certificate has expired" out &&
+	grep "refused a link .*certificate has expired" alpha/ioed.log
+'
+
+test_expect_success 'a certificate not yet valid is refused with the reason' '
+	test-tool pki-issue-at alpha early early +3600 +200000 &&
+	test_must_fail test-tool mesh-peer early $ep ping >out &&
+	grep -x "refused: certificate is not yet valid" out
+'
+
+test_expect_success 'a node whose own certificate expired says why its mesh waits' '
+	ioed_start old -n old --peer $ep &&
+	ioectl -d old status >status &&
+	grep "^mesh  *not running: .*certificate has expired" status
+'
+
 test_done

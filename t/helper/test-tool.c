@@ -10,12 +10,17 @@
  *       (its keys and certificate) and misbehaves; ACTION is one of
  *       good TEXT, badsig TEXT, fork TEXT, truncated, garbage, ping.
  *       Prints one line per step; exit 0 if every step could be sent.
+ *   test-tool pki-issue-at CADIR NAME OUTDIR FROM UNTIL
+ *       a bundle like 'ioectl pki issue' makes, but valid from FROM until
+ *       UNTIL (Unix seconds, or +N/-N seconds from now), to test expired
+ *       and not yet valid certificates
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <czmq.h>
@@ -24,6 +29,7 @@
 #include "entry.h"
 #include "identity.h"
 #include "keyprobe.h"
+#include "pki.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -353,6 +359,56 @@ done:
 	return rc;
 }
 
+static int64_t
+pki_when(const char *s)
+{
+	int64_t now = time_now_us() / 1000000;
+
+	if (*s == '+' || *s == '-')
+		return now + strtoll(s, NULL, 10);
+	return strtoll(s, NULL, 10);
+}
+
+static int
+pki_issue_at_cmd(const char *cadir, const char *name, const char *out,
+    const char *from, const char *until)
+{
+	char *key = xasprintf("%s/pki/ca.key", cadir);
+	char *crt = xasprintf("%s/pki/ca.crt", cadir);
+	char *pkidir = xasprintf("%s/pki", out);
+	char *node = xasprintf("%s/pki/node.crt", out);
+	char *cacopy = xasprintf("%s/pki/ca.crt", out);
+	char *cause = NULL, *pem = NULL;
+	pki_ca_t *ca = NULL;
+	identity_t *id = NULL;
+	bool created;
+	int rc = 1;
+
+	mkdir(out, 0700);
+	mkdir(pkidir, 0700);
+	if ((ca = pki_ca_load(key, crt, &cause)) == NULL ||
+	    (id = identity_open(out, &created, &cause)) == NULL ||
+	    (pem = pki_issue_at(ca, name, signing_key_public(id->key),
+		 zcert_public_txt(id->transport), pki_when(from),
+		 pki_when(until), &cause)) == NULL ||
+	    write_file_atomic(node, pem, strlen(pem), 0644, &cause) != 0 ||
+	    write_file_atomic(cacopy, pki_ca_cert_pem(ca),
+		strlen(pki_ca_cert_pem(ca)), 0644, &cause) != 0)
+		fprintf(stderr, "test-tool: %s\n", cause);
+	else
+		rc = 0;
+	free(cause);
+	free(pem);
+	free(key);
+	free(crt);
+	free(pkidir);
+	free(node);
+	free(cacopy);
+	pki_ca_destroy(&ca);
+	identity_destroy(&id);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -365,6 +421,9 @@ main(int argc, char **argv)
 		    argc > 4 ? atoi(argv[4]) : 10000);
 	if (argc >= 4 && strcmp(argv[1], "mesh-peer") == 0)
 		return mesh_peer(argv[2], argv[3], argc - 4, argv + 4);
+	if (argc == 7 && strcmp(argv[1], "pki-issue-at") == 0)
+		return pki_issue_at_cmd(argv[2], argv[3], argv[4], argv[5],
+		    argv[6]);
 	if (argc == 5 && strcmp(argv[1], "store-flip") == 0)
 		return store_flip(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
