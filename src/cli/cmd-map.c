@@ -44,10 +44,11 @@ cmd_map_print_text(json_t *map)
 
 	json_array_foreach(nodes, i, n)
 		nlinks += json_array_size(json_object_get(n, "links"));
-	printf("mesh as seen from %s: %zu nodes reachable, %zu link ends\n",
+	printf("mesh as seen from %s: %zu node%s reachable, %zu link end%s\n",
 	    json_string_value(json_object_get(json_array_get(nodes, 0),
 		"name")),
-	    json_array_size(nodes), nlinks);
+	    json_array_size(nodes), json_array_size(nodes) == 1 ? "" : "s",
+	    nlinks, nlinks == 1 ? "" : "s");
 	json_array_foreach(nodes, i, n) {
 		char *name = cmd_safe(json_string_value(json_object_get(n,
 		    "name")));

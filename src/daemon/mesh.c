@@ -648,6 +648,8 @@ link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
 	log_info("link %s '%s' (%s) is up", link->outgoing ? "to" : "from",
 	    peer->name, link->endpoint != NULL ? link->endpoint : "?");
 	mesh_send_summary(self, link, now);
+	/* The map changed: say so now rather than at the next round. */
+	self->gossip_us = 0;
 }
 
 static void
