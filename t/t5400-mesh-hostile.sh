@@ -86,6 +86,33 @@ test_expect_success 'random bytes on the TCP and UDP mesh ports do not hurt' '
 	grep -x "ping: pong" out
 '
 
+test_expect_success 'a cloned node forks its feed: the first is kept, links stay quiet' '
+	ioed_stop alpha &&
+	ioed_start alpha -n alpha --listen $ep &&
+	ioectl -d alpha pki issue victor --out victor >/dev/null &&
+	ioed_start victor --peer $ep &&
+	ioectl -d victor journal add "victor before the clone" &&
+	wait_until 10 "journal_texts alpha | grep -qx \"victor before the clone\"" &&
+	ioed_stop victor &&
+	cp -a victor clone &&
+	ioed_start victor --peer $ep &&
+	for i in 1 2 3; do ioectl -d victor journal add "victor original $i" || return 1; done &&
+	wait_until 10 "journal_texts alpha | grep -qx \"victor original 3\"" &&
+	ioed_stop victor &&
+	ioectl -d alpha --json status | jq .forks >forks.before &&
+	ioed_start clone --peer $ep &&
+	for i in 1 2 3 4 5; do ioectl -d clone journal add "clone version $i" || return 1; done &&
+	wait_until 15 "ioectl -d alpha --json status | jq -e \".forks > $(cat forks.before)\"" &&
+	! journal_texts alpha | grep -q "clone version" &&
+	ioectl -d alpha verify &&
+	ioectl -d alpha --json peers | jq "[.peers[].bytes_in] | add" >in.1 &&
+	sleep 4 &&
+	ioectl -d alpha --json peers | jq "[.peers[].bytes_in] | add" >in.2 &&
+	echo "bytes in over 4 s: $(($(cat in.2) - $(cat in.1)))" &&
+	test $(($(cat in.2) - $(cat in.1))) -lt 20000 &&
+	ioed_stop clone
+'
+
 test_expect_success 'an expired certificate is refused with the reason' '
 	test-tool pki-issue-at alpha old old -200000 -100 &&
 	test_must_fail test-tool mesh-peer old $ep ping >out &&

@@ -57,6 +57,13 @@ typedef struct link {
 	uint64_t bytes_in, bytes_out, dropped;
 	bool want_out;
 	int64_t want_us;
+	uint8_t want_author[32];	/* what the WANT in flight asked for */
+	uint64_t want_from;
+	/* Authors whose last answer brought nothing we could store (the
+	 * peer holds a fork of them): not asked again before its next
+	 * SUMMARY, or the two would loop. */
+	uint8_t (*stalled)[32];
+	size_t nstalled;
 	wire_head_t *theirs;	/* the peer's heads, from SUMMARY */
 	size_t ntheirs;
 	int64_t summary_us;
@@ -116,6 +123,7 @@ link_destroy(link_t **link_p)
 	free(link->endpoint);
 	free(link->resolved);
 	free(link->theirs);
+	free(link->stalled);
 	free(link->error);
 	free(link);
 	*link_p = NULL;
@@ -531,7 +539,13 @@ mesh_pull(mesh_t *self, link_t *link, int64_t now)
 		uint8_t id[ENTRY_ID_SIZE];
 		uint64_t ours = 0, gap;
 		zmsg_t *msg;
+		bool stalled = false;
 
+		for (size_t k = 0; k < link->nstalled && !stalled; k++)
+			stalled = memcmp(link->stalled[k],
+			    link->theirs[i].author, 32) == 0;
+		if (stalled)
+			continue;
 		if (store_head(store, link->theirs[i].author, &ours, id) != 0)
 			ours = 0;
 		if (link->theirs[i].seq <= ours)
@@ -543,6 +557,8 @@ mesh_pull(mesh_t *self, link_t *link, int64_t now)
 		mesh_send(self, link, &msg);
 		link->want_out = true;
 		link->want_us = now;
+		memcpy(link->want_author, link->theirs[i].author, 32);
+		link->want_from = ours + 1;
 		return;
 	}
 }
@@ -609,11 +625,15 @@ mesh_receive_entry(mesh_t *self, link_t *link, zframe_t *raw, int64_t now)
 		 * the author forked its feed. Keep the first, keep this one
 		 * as evidence. */
 		entry_id_hex(e, hex);
-		if (store_add_fork(node->store, e, &cause) == 1)
+		if (store_add_fork(node->store, e, &cause) == 1) {
+			char author[65];
+
+			hex_encode(e->author, 32, author);
 			log_error("fork: author %.16s... signed two entries "
 				  "at sequence %llu; kept the first, %s is "
 				  "evidence",
-			    hex, (unsigned long long)e->seq, hex);
+			    author, (unsigned long long)e->seq, hex);
+		}
 		free(cause);
 		goto done;
 	}
@@ -626,6 +646,26 @@ mesh_receive_entry(mesh_t *self, link_t *link, zframe_t *raw, int64_t now)
 done:
 	entry_destroy(&e);
 	return ok;
+}
+
+/* After the answer to a WANT: if it brought nothing for the author asked
+ * for, park that author for this link. Entries of the batch are in the
+ * open transaction, so the head already counts them. */
+static void
+link_check_progress(node_t *node, link_t *link)
+{
+	uint8_t id[ENTRY_ID_SIZE];
+	uint64_t head = 0;
+
+	if (store_head(node->store, link->want_author, &head, id) != 0)
+		head = 0;
+	if (head >= link->want_from)
+		return;
+	link->stalled = realloc(link->stalled,
+	    (link->nstalled + 1) * sizeof *link->stalled);
+	if (link->stalled == NULL)
+		abort();
+	memcpy(link->stalled[link->nstalled++], link->want_author, 32);
 }
 
 static void
@@ -710,6 +750,9 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 			self->bad_messages++;
 		break;
 	case WIRE_SUMMARY:
+		free(link->stalled);
+		link->stalled = NULL;
+		link->nstalled = 0;
 		free(link->theirs);
 		link->theirs = m->heads;
 		link->ntheirs = m->nheads;
@@ -728,6 +771,8 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 			if (!mesh_receive_entry(self, link, m->entries[i], now))
 				self->bad_messages++;
 		}
+		if (link->want_out)
+			link_check_progress(node, link);
 		link->want_out = false;
 		mesh_pull(self, link, now);
 		break;
