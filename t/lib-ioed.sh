@@ -15,6 +15,11 @@
 #					leaving a daemon behind
 #	ioed_ctl NAME			print the control endpoint of NAME
 #
+# The node's name is ioed's own default (the host name) unless given with
+# -n NAME or a config file: pass "-n NAME" where the name matters.
+#
+# ioed gets no descriptor 9 (the lock test-lib.sh holds for the run).
+#
 # Every daemon started is recorded as "PID DIR" in $IOE_TEST_PIDS; all that
 # are still running are stopped when the script ends. Only pids recorded
 # there are ever signalled.
@@ -84,7 +89,7 @@ ioed_start () {
 	is_name_=$1
 	shift
 	is_oldpid_=$(cat "$is_name_/ioed.pid" 2>/dev/null)
-	if ! ioed -d "$is_name_" "$@"
+	if ! ioed -d "$is_name_" "$@" 9>&-
 	then
 		echo "ioed_start: 'ioed -d $is_name_ $*' failed" >&4
 		test ! -f "$is_name_/ioed.log" || tail -n 20 "$is_name_/ioed.log" >&4
@@ -155,7 +160,7 @@ ioed_expect_refused () {
 	er_name_=$2
 	shift 2
 	er_oldpid_=$(cat "$er_name_/ioed.pid" 2>/dev/null)
-	ioed -d "$er_name_" "$@"
+	ioed -d "$er_name_" "$@" 9>&-
 	er_code_=$?
 	if test $er_code_ = 0
 	then

@@ -51,12 +51,21 @@ test_expect_success 'ioed: unknown option is a usage error (exit 2)' '
 	grep "^ioed: unknown option" err &&
 	test_must_be_empty out &&
 	test_expect_code 2 ioed -Q 2>err &&
-	grep "^ioed: unknown option" err
+	grep -x "ioed: unknown option '\''-Q'\''" err &&
+	grep -e "--config" err
 '
 
-test_expect_success 'ioed: an option without its argument is a usage error' '
+test_expect_success 'ioed: an option without its value is a usage error' '
+	test_expect_code 2 ioed -c 2>err &&
+	grep -x "ioed: missing value for option '\''-c'\''" err &&
 	test_expect_code 2 ioed -d 2>err &&
-	grep "^ioed: " err
+	grep -x "ioed: missing value for option '\''-d'\''" err
+'
+
+test_expect_success 'ioed: an argument is a usage error' '
+	test_expect_code 2 ioed -d node extra 2>err &&
+	grep -x "ioed: unexpected argument '\''extra'\''" err &&
+	test_path_is_missing node/ioed.pid
 '
 
 # ioectl usage errors: exit 2, "ioectl: ..." on stderr, nothing on stdout.
@@ -110,7 +119,16 @@ test_expect_success 'ioectl: unknown command is a usage error naming it' '
 test_expect_success 'ioectl: with --json a usage error is also JSON on stdout' '
 	test_expect_code 2 ioectl -d nodaemon --json frobnicate >out 2>err &&
 	grep "^ioectl: " err &&
-	jq -e "(.error.code | type == \"string\") and (.error.message | type == \"string\")" out
+	jq -e "(.error.code == \"usage\") and (.error.message | type == \"string\")" out &&
+	test_expect_code 2 ioectl -d nodaemon --json journal list -n abc >out 2>err &&
+	jq -e ".error.code == \"usage\"" out
+'
+
+test_expect_success 'ioectl: -t takes fractions of a second' '
+	test_expect_code 3 ioectl -t 0.5 -d nodaemon status 2>err &&
+	grep "^ioectl: " err &&
+	check_usage_error -t -1 status &&
+	check_usage_error -t 1x status
 '
 
 test_expect_success 'ioectl: an ambiguous prefix lists the candidates' '
@@ -118,7 +136,14 @@ test_expect_success 'ioectl: an ambiguous prefix lists the candidates' '
 	test_must_be_empty out &&
 	grep "^ioectl: ambiguous command: ver, could be: " err &&
 	grep "could be: .*verify" err &&
-	grep "could be: .*version" err
+	grep "could be: .*version" err &&
+	test_expect_code 2 ioectl -d nodaemon v 2>err &&
+	grep "^ioectl: ambiguous command: v, could be: " err
+'
+
+test_expect_success 'ioectl: an unknown subcommand is a usage error' '
+	test_expect_code 2 ioectl -d nodaemon ledger x 2>err &&
+	grep "^ioectl: " err
 '
 
 test_expect_success 'ioectl: a unique prefix finds the command (he = help)' '
@@ -156,7 +181,7 @@ test_expect_success 'ioectl help of an unknown command is a usage error' '
 test_expect_success 'ioectl: no daemon at -d DIR gives exit 3 naming DIR' '
 	test_expect_code 3 ioectl -t 2 -d nodaemon status >out 2>err &&
 	test_must_be_empty out &&
-	grep "^ioectl: .*nodaemon" err
+	grep -Ex "ioectl: no daemon at .(.*/)?nodaemon. \(no control socket .(.*/)?nodaemon/ctl.\)" err
 '
 
 test_expect_success 'ioectl: no daemon in an existing empty DIR gives exit 3' '
@@ -173,6 +198,11 @@ test_expect_success 'ioectl: no daemon at $IOE_DIR gives exit 3 naming it' '
 	grep "^ioectl: .*envdir" err
 '
 
+test_expect_success 'ioectl: long options --dir and --timeout' '
+	test_expect_code 3 ioectl --dir longdir --timeout 1 status 2>err &&
+	grep "^ioectl: .*longdir" err
+'
+
 test_expect_success 'ioectl: -d wins over $IOE_DIR' '
 	test_expect_code 3 env IOE_DIR=$PWD/envdir ioectl -t 2 -d flagdir status 2>err &&
 	grep "^ioectl: .*flagdir" err &&
@@ -187,7 +217,16 @@ test_expect_success 'ioectl: the default DIR is $HOME/.ioe' '
 test_expect_success 'ioectl: with --json the no-daemon error is JSON on stdout' '
 	test_expect_code 3 ioectl -t 2 -d nodaemon --json status >out 2>err &&
 	grep "^ioectl: " err &&
-	jq -e "(.error.code | type == \"string\") and (.error.message | type == \"string\")" out
+	jq -e "(.error.code == \"no_daemon\") and (.error.message | type == \"string\")" out
+'
+
+test_expect_success 'ioectl help and version need no daemon' '
+	ioectl -d nodaemon help >out &&
+	test -s out &&
+	ioectl -d nodaemon version >out &&
+	grep -E "$version_re" out &&
+	ioectl -d nodaemon --json version >json &&
+	jq -e ".protocol == 1" json
 '
 
 test_expect_success 'ioectl: $IOE_TIMEOUT bounds the wait for a reply' '
@@ -197,7 +236,7 @@ test_expect_success 'ioectl: $IOE_TIMEOUT bounds the wait for a reply' '
 '
 
 test_expect_success 'a daemon answers: unique prefix st = status, --json after COMMAND' '
-	ioed_start alpha &&
+	ioed_start alpha -n alpha &&
 	ioectl -d alpha status >full &&
 	ioectl -d alpha st >prefix &&
 	grep -v "^uptime" full >full.cmp &&
@@ -205,6 +244,15 @@ test_expect_success 'a daemon answers: unique prefix st = status, --json after C
 	test_cmp full.cmp prefix.cmp &&
 	ioectl -d alpha status --json >json &&
 	jq -e ".name == \"alpha\"" json
+'
+
+test_expect_success 'a unique prefix works at every level: j l = journal list' '
+	ioectl -d alpha journal add "prefix test" &&
+	ioectl -d alpha journal list >full &&
+	ioectl -d alpha j l >prefix &&
+	test_cmp full prefix &&
+	ioectl -d alpha --json led h >heads &&
+	jq -e ".heads | length == 1" heads
 '
 
 test_expect_success 'ioectl version works and matches -V' '

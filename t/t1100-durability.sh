@@ -95,6 +95,27 @@ test_expect_success '-f stays in the foreground, logs ready, exits 0 on SIGTERM'
 	test_path_is_missing fg/ioed.pid fg/ctl fg/events
 '
 
+test_expect_success '-f stops on SIGHUP like on SIGTERM' '
+	ioed -f -d fg 2>fg.err &
+	pid=$! &&
+	ioed_register_ $pid "$PWD/fg" &&
+	wait_until 20 "test -S fg/ctl && ioectl -d fg status >/dev/null 2>&1" &&
+	kill -HUP $pid &&
+	wait_until 15 "! ioed_alive_ $pid" &&
+	{ wait $pid; rc=$?; } &&
+	test $rc = 0 &&
+	test_path_is_missing fg/ioed.pid fg/ctl fg/events
+'
+
+test_expect_success 'a detached daemon ignores SIGHUP' '
+	ioed_start hup &&
+	kill -HUP $(ioed_pid hup) &&
+	sleep 0.5 &&
+	ioed_alive_ $(ioed_pid hup) &&
+	ioectl -d hup status >/dev/null &&
+	ioed_stop hup
+'
+
 test_expect_success 'acknowledged entries survive kill -9 during a burst (sync: full)' '
 	ioed_start alpha &&
 	burst_kill alpha

@@ -75,6 +75,13 @@ test_expect_success 'wrong type: a scalar or a list where a mapping is due' '
 	config_error 1 .
 '
 
+test_expect_success 'wrong type: a section with nothing under it' '
+	printf "name: a\nlog:\nstore:\n  sync: full\n" >cfg.yaml &&
+	config_error 2 . &&
+	printf "journal:\n" >cfg.yaml &&
+	config_error 1 .
+'
+
 test_expect_success 'wrong type: the document is not a mapping' '
 	printf -- "- name: a\n- log: b\n" >cfg.yaml &&
 	config_error 1 . &&
@@ -270,6 +277,19 @@ test_expect_success '-l FILE overrides log.file' '
 	wait_until 10 "grep -q ready flag.log" &&
 	ioed_stop node &&
 	! grep ready cfg.log
+'
+
+test_expect_success '-f logs to stderr and ignores -l and log.file' '
+	printf "log:\n  level: info\n  file: $PWD/cfg-f.log\n" >cfg.yaml &&
+	ioed -f -d fnode -c "$PWD/cfg.yaml" -l "$PWD/flag-f.log" 2>f.err &
+	pid=$! &&
+	ioed_register_ $pid "$PWD/fnode" &&
+	wait_until 20 "grep -q ready f.err" &&
+	kill -TERM $pid &&
+	wait_until 15 "! ioed_alive_ $pid" &&
+	{ wait $pid; rc=$?; } &&
+	test $rc = 0 &&
+	test_path_is_missing cfg-f.log flag-f.log
 '
 
 test_expect_success 'the default log is DIR/ioed.log; -v raises the level to info' '

@@ -28,7 +28,7 @@ count () {
 }
 
 test_expect_success 'set up' '
-	ioed_start alpha &&
+	ioed_start alpha -n alpha &&
 	EP=$(ioed_ctl alpha) &&
 	echo "$EP"
 '
@@ -45,9 +45,87 @@ test_expect_success 'journal.add through the API' '
 	jq -e ".entries[-1].text == \"via api\" and .entries[-1].id == \"$(jq -r .result.id reply)\"" list
 '
 
-test_expect_success 'not JSON: error reply, ioed answers' '
+test_expect_success 'a method result is what ioectl --json prints' '
+	printf "{\"v\":1,\"id\":1,\"method\":\"status\"}" | send >reply &&
+	jq -S ".result | del(.uptime)" reply >api &&
+	ioectl -d alpha --json status | jq -S "del(.uptime)" >cli &&
+	test_cmp cli api &&
+	for m in journal.list ledger.heads verify
+	do
+		printf "{\"v\":1,\"id\":1,\"method\":\"%s\"}" $m | send >reply &&
+		jq -S .result reply >api &&
+		ioectl -d alpha --json $(echo $m | tr . " ") | jq -S . >cli &&
+		test_cmp cli api || return 1
+	done
+'
+
+test_expect_success 'journal.list since and until (Unix µs) are inclusive' '
+	ioectl -d alpha journal add "second" &&
+	ioectl -d alpha journal add "third" &&
+	ioectl -d alpha --json journal list >list &&
+	t=$(jq ".entries[1].time_us" list) &&
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s}}" $t | send >reply &&
+	jq -r ".result.entries[].text" reply >actual &&
+	printf "second\nthird\n" >expect &&
+	test_cmp expect actual &&
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"until\":%s}}" $t | send >reply &&
+	jq -r ".result.entries[].text" reply >actual &&
+	printf "via api\nsecond\n" >expect &&
+	test_cmp expect actual &&
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s,\"until\":%s}}" $t $t | send >reply &&
+	jq -r ".result.entries[].text" reply >actual &&
+	echo second >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'journal.list limit and author' '
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"limit\":1}}" | send >reply &&
+	jq -r ".result.entries[].text" reply >actual &&
+	echo third >expect &&
+	test_cmp expect actual &&
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"self\"}}" | send >reply &&
+	jq -e ".result.entries | length == 3" reply &&
+	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"alpha\"}}" | send >reply &&
+	jq -e ".result.entries | length == 3" reply
+'
+
+test_expect_success 'new entries are published on the event socket' '
+	test-tool subscribe "ipc://$PWD/alpha/events" 2 10000 >events.out 2>events.err &
+	sub=$! &&
+	wait_until 10 "grep -q subscribed events.err" &&
+	i=0 &&
+	while ioed_alive_ $sub && test $i -lt 50
+	do
+		i=$((i + 1)) &&
+		ioectl -d alpha journal add "event $i" >>event.ids &&
+		sleep 0.2 || return 1
+	done &&
+	{ wait $sub; rc=$?; } &&
+	test $rc = 0 &&
+	cat events.out &&
+	sed -n "1p;3p" events.out >topics &&
+	printf "entry\nentry\n" >expect &&
+	test_cmp expect topics &&
+	sed -n 2p events.out >e1 &&
+	sed -n 4p events.out >e2 &&
+	key=$(ioectl -d alpha --json status | jq -r .key) &&
+	for e in e1 e2
+	do
+		jq -e --arg key "$key" "
+			(.id | test(\"^[0-9a-f]{64}$\")) and .author == \$key and
+			.name == \"alpha\" and (.seq | type == \"number\") and
+			(.lamport | type == \"number\") and (.time | type == \"string\") and
+			.kind == \"journal\"
+		" $e || return 1
+		grep -qx "$(jq -r .id $e)" event.ids || return 1
+	done &&
+	test $(jq .seq e2) = $(($(jq .seq e1) + 1))
+'
+
+test_expect_success 'not JSON: error reply with id null, ioed answers' '
 	printf "hello, this is not json" | send >reply &&
 	error_reply reply &&
+	jq -e "has(\"id\") and .id == null" reply &&
 	answers
 '
 
@@ -114,9 +192,17 @@ test_expect_success 'wrong version: error reply' '
 	answers
 '
 
-test_expect_success 'no version: error reply' '
+test_expect_success 'no version: error reply version_mismatch' '
 	printf "{\"id\":10,\"method\":\"status\"}" | send >reply &&
 	error_reply reply &&
+	jq -e ".error.code == \"version_mismatch\" and .id == 10" reply &&
+	answers
+'
+
+test_expect_success 'multi-frame and envelope-less messages do not upset ioed' '
+	{ test-tool zmq-frames "$EP" "" "{\"v\":1,\"id\":1,\"method\":\"status\"}" "extra frame"; true; } &&
+	{ test-tool zmq-frames "$EP" "no envelope"; true; } &&
+	{ test-tool zmq-frames "$EP" "" "" ""; true; } &&
 	answers
 '
 
@@ -224,7 +310,11 @@ test_expect_success 'a stopped daemon: ioectl -t 1 gives up with exit 3' '
 	start=$(date +%s) &&
 	test_expect_code 3 ioectl -d alpha -t 1 status 2>err &&
 	test $(($(date +%s) - start)) -le 4 &&
-	grep "^ioectl: .*alpha" err &&
+	grep -Ex "ioectl: no daemon answers at .(alpha|$PWD/alpha). \(no reply within 1000 ms\)" err &&
+	start=$(date +%s) &&
+	test_expect_code 3 env IOE_TIMEOUT=1 ioectl -d alpha status 2>err &&
+	test $(($(date +%s) - start)) -le 4 &&
+	grep -E "\(no reply within 1000 ms\)" err &&
 	kill -CONT $pid &&
 	answers
 '

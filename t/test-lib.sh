@@ -62,25 +62,6 @@ this_test=${0##*/}
 this_test=${this_test%.sh}
 TEST_NUMBER=${this_test%%-*}
 
-TEST_RESULTS_DIR=$IOE_TEST_OUTPUT_DIR/test-results
-mkdir -p "$TEST_RESULTS_DIR" || exit 1
-IOE_TEST_LOG=$TEST_RESULTS_DIR/$this_test.log
-# lib-ioed.sh records here every daemon the script started ("PID DIR"),
-# so that t/run can stop what a killed script left behind.
-IOE_TEST_PIDS=$TEST_RESULTS_DIR/$this_test.pids
-
-# Unix socket paths (DIR/ctl, DIR/events) must stay under 100 bytes: keep
-# the scratch directory short, else move it under $TMPDIR.
-TRASH_DIRECTORY=$IOE_TEST_OUTPUT_DIR/trash.$this_test
-trash_parent_=
-if test ${#TRASH_DIRECTORY} -gt 64
-then
-	trash_base_=${TMPDIR:-/tmp}
-	test ${#trash_base_} -le 30 || trash_base_=/tmp
-	trash_parent_=$(mktemp -d "$trash_base_/ioe.XXXXXX") || exit 1
-	TRASH_DIRECTORY=$trash_parent_/trash.$this_test
-fi
-
 # --- programs -----------------------------------------------------------
 
 for prog_ in src/ioed src/ioectl t/helper/test-tool
@@ -91,6 +72,40 @@ do
 		exit 1
 	fi
 done
+
+# --- scratch directory and log names ------------------------------------
+
+TEST_RESULTS_DIR=$IOE_TEST_OUTPUT_DIR/test-results
+mkdir -p "$TEST_RESULTS_DIR" || exit 1
+
+# While this script runs it holds a lock on test-results/NAME.lock. Should
+# another run of the same script (another checkout's "make check", say)
+# hold it already, this run takes private names, so that neither removes
+# the other's scratch directory nor stops the other's daemons.
+run_suffix_=
+if command -v flock >/dev/null 2>&1
+then
+	exec 9>>"$TEST_RESULTS_DIR/$this_test.lock"
+	flock -n 9 || run_suffix_=.$$
+fi
+
+IOE_TEST_LOG=$TEST_RESULTS_DIR/$this_test$run_suffix_.log
+# lib-ioed.sh records here every daemon the script started ("PID DIR"),
+# so that t/run can stop what a killed script left behind.
+IOE_TEST_PIDS=$TEST_RESULTS_DIR/$this_test$run_suffix_.pids
+
+# Unix socket paths (DIR/ctl, DIR/events) must stay under 100 bytes: keep
+# the scratch directory short, else move it under $TMPDIR.
+TRASH_DIRECTORY=$IOE_TEST_OUTPUT_DIR/trash.$this_test$run_suffix_
+trash_parent_=
+if test ${#TRASH_DIRECTORY} -gt 64
+then
+	trash_base_=${TMPDIR:-/tmp}
+	test ${#trash_base_} -le 30 || trash_base_=/tmp
+	trash_parent_=$(mktemp -d "$trash_base_/ioe.XXXXXX") || exit 1
+	TRASH_DIRECTORY=$trash_parent_/trash.$this_test
+fi
+
 PATH=$IOE_BUILD_DIR/src:$IOE_BUILD_DIR/t/helper:$PATH
 export PATH
 

@@ -262,6 +262,9 @@ main(int argc, char **argv)
 	conf_t conf;
 	int lock;
 
+	/* Descriptors inherited from whoever started us (a test harness, a
+	 * shell's redirections) must not stay open for the daemon's life. */
+	close_range(3, ~0U, 0);
 	parse_options(argc, argv, &o);
 	dir = datadir_resolve(o.dir);
 	load_config(&o, dir, &conf);

@@ -182,10 +182,14 @@ store_check_identity(store_t *self, const uint8_t node_key[32], bool *fresh,
 		free(reason);
 		return -1;
 	}
-	if (store_query_int(self, "SELECT count(*) FROM sqlite_master",
-		&tables, cause) != 0 ||
-	    store_query_int(self, "PRAGMA user_version", &version, cause) != 0)
+	if (store_query(self, "SELECT count(*) FROM sqlite_master", &tables,
+		NULL, &reason) != 0 ||
+	    store_query(self, "PRAGMA user_version", &version, NULL,
+		&reason) != 0) {
+		fail(cause, "'%s' is corrupt: %s", self->path, reason);
+		free(reason);
 		return -1;
+	}
 	if (app_id == 0 && tables == 0) {
 		*fresh = true;
 		return 0;
@@ -213,8 +217,8 @@ store_check_identity(store_t *self, const uint8_t node_key[32], bool *fresh,
 	}
 	if (strcmp((const char *)sqlite3_column_text(stmt, 0), key_hex) != 0) {
 		fail(cause,
-		    "'%s' belongs to another node (key %.16s...), not to this "
-		    "node's key %.16s...",
+		    "'%s' belongs to another node (its key %.16s..., this "
+		    "node's key %.16s...)",
 		    self->path, sqlite3_column_text(stmt, 0), key_hex);
 		sqlite3_finalize(stmt);
 		return -1;
