@@ -60,7 +60,9 @@ cmd_peers_exec(struct ioectl_ctx *ctx, struct args *args)
 			snprintf(loss, sizeof loss, "%.0f%%",
 			    100 * json_number_value(json_object_get(p, "loss")));
 		if (since != NULL)
-			snprintf(when, sizeof when, "%.19s", since);
+			time_format_local(json_integer_value(json_object_get(p,
+					      "since_us")),
+			    when, sizeof when);
 		cmd_peers_bytes(json_integer_value(json_object_get(p,
 				    "bytes_in")),
 		    in, sizeof in);

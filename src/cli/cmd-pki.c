@@ -89,6 +89,26 @@ cmd_pki_write(const char *dir, json_t *r, char **cause)
 	return rc;
 }
 
+/* Removes what a failed 'pki issue' made in dir (and dir itself if it
+ * made it). */
+static void
+cmd_pki_unmake(const char *dir, bool made_dir)
+{
+	static const char *const files[] = { "node.key", "transport.cert",
+		"transport.cert_secret", "pki/node.crt", "pki/ca.crt", "pki" };
+
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char *path = xasprintf("%s/%s", dir, files[i]);
+
+		if (remove(path) != 0 && errno != ENOENT)
+			fprintf(stderr, "ioectl: cannot remove '%s': %s\n",
+			    path, strerror(errno));
+		free(path);
+	}
+	if (made_dir)
+		rmdir(dir);
+}
+
 static int
 cmd_pki_issue_exec(struct ioectl_ctx *ctx, struct args *args)
 {
@@ -97,7 +117,7 @@ cmd_pki_issue_exec(struct ioectl_ctx *ctx, struct args *args)
 	json_t *params = NULL, *r = NULL;
 	identity_t *id = NULL;
 	struct stat st;
-	bool created;
+	bool created, made = false, made_dir = false;
 	int rc;
 
 	if (out == NULL)
@@ -115,13 +135,17 @@ cmd_pki_issue_exec(struct ioectl_ctx *ctx, struct args *args)
 		    out);
 		goto done;
 	}
-	if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(out, 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST) {
 		rc = cmd_error(ctx, EXIT_FAILED, "invalid",
 		    "cannot create '%s': %s", out, strerror(errno));
 		goto done;
 	}
 	/* The new node's keys are made here and never pass through the
-	 * daemon; only their public halves are sent to be certified. */
+	 * daemon; only their public halves are sent to be certified. If
+	 * anything fails they are removed again, so DIR can be reused. */
+	made = true;
 	if ((id = identity_open(out, &created, &cause)) == NULL) {
 		rc = cmd_error(ctx, EXIT_FAILED, "invalid", "%s", cause);
 		goto done;
@@ -156,6 +180,8 @@ cmd_pki_issue_exec(struct ioectl_ctx *ctx, struct args *args)
 		    name, id->fingerprint, out);
 	rc = EXIT_OK;
 done:
+	if (rc != EXIT_OK && made)
+		cmd_pki_unmake(out, made_dir);
 	free(cause);
 	free(path);
 	free(conf);
@@ -320,20 +346,20 @@ cmd_pki_list_exec(struct ioectl_ctx *ctx, struct args *args)
 	if (ctx->json)
 		cmd_print_json(r);
 	else {
-		printf("%-16s %-32s %-20s %s\n", "NAME", "SERIAL", "EXPIRES",
+		printf("%-16s %-32s %-19s  %s\n", "NAME", "SERIAL", "EXPIRES",
 		    "STATE");
 		json_array_foreach(json_object_get(r, "certificates"), i, c) {
 			char *name = cmd_safe(json_string_value(
 			    json_object_get(c, "name")));
+			char when[32];
 
-			printf("%-16s %-32s %-20.19s %s\n", name,
+			time_format_local(json_integer_value(json_object_get(c,
+					      "not_after_us")),
+			    when, sizeof when);
+			printf("%-16s %-32s %-19s  %s\n", name,
 			    json_string_value(json_object_get(c, "serial")),
-			    json_string_value(json_object_get(c, "not_after")),
-			    json_is_true(json_object_get(c, "revoked"))
-				? "revoked"
-				: json_is_true(json_object_get(c, "expired"))
-				? "expired"
-				: "valid");
+			    when,
+			    json_string_value(json_object_get(c, "state")));
 			free(name);
 		}
 	}

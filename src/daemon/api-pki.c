@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "api.h"
 #include "mesh.h"
 #include "pki.h"
@@ -273,6 +274,28 @@ const api_method_t api_pki_install = {
 	.exec = api_pki_install_exec,
 };
 
+/* Whether a certificate of the ledger is one of this mesh's and in force.
+ * Only revocations the CA signed count, and only certificates it
+ * issued: anyone can write an entry. Returns "valid", "revoked",
+ * "expired" or "foreign" (not from this mesh's CA). */
+static const char *
+api_pki_state(node_t *node, const char *serial, const char *pem, int64_t now)
+{
+	admit_t *admit = node->mesh != NULL ? mesh_admit(node->mesh) : NULL;
+	pki_cert_info_t info;
+	char *cause = NULL;
+	const char *state;
+
+	if (admit == NULL)
+		return "unchecked";
+	if (pki_verify(admit_ca_pem(admit), pem, now, &info, &cause) != 0)
+		state = strstr(cause, "expired") != NULL ? "expired" : "foreign";
+	else
+		state = admit_is_revoked(admit, serial) ? "revoked" : "valid";
+	free(cause);
+	return state;
+}
+
 static json_t *
 api_pki_list_exec(node_t *node, json_t *params, api_error_t *err)
 {
@@ -286,14 +309,16 @@ api_pki_list_exec(node_t *node, json_t *params, api_error_t *err)
 	(void)params;
 	free(path);
 	if (sqlite3_prepare_v2(db,
-		"SELECT c.serial, c.name, c.not_before, c.not_after, "
-		"EXISTS (SELECT 1 FROM revocations r WHERE r.serial = "
-		"c.serial) FROM certificates c ORDER BY c.name, c.not_before",
+		"SELECT serial, name, not_before, not_after, pem "
+		"FROM certificates ORDER BY name, not_before",
 		-1, &s, NULL) != SQLITE_OK) {
 		json_decref(list);
 		return api_fail(err, CTL_E_STORE, "%s", sqlite3_errmsg(db));
 	}
 	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *serial = (const char *)sqlite3_column_text(s, 0);
+		const char *state = api_pki_state(node, serial,
+		    (const char *)sqlite3_column_text(s, 4), now);
 		char from[40], until[40];
 		int64_t nb = sqlite3_column_int64(s, 2);
 		int64_t na = sqlite3_column_int64(s, 3);
@@ -301,11 +326,12 @@ api_pki_list_exec(node_t *node, json_t *params, api_error_t *err)
 		time_format_iso(nb * 1000000, from, sizeof from);
 		time_format_iso(na * 1000000, until, sizeof until);
 		json_array_append_new(list,
-		    json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "serial",
-			sqlite3_column_text(s, 0), "name",
-			sqlite3_column_text(s, 1), "not_before", from,
-			"not_after", until, "expired", na < now, "revoked",
-			sqlite3_column_int(s, 4)));
+		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
+			"serial", serial, "name", sqlite3_column_text(s, 1),
+			"not_before", from, "not_after", until, "not_after_us",
+			(json_int_t)na * 1000000, "state", state, "expired",
+			strcmp(state, "expired") == 0, "revoked",
+			strcmp(state, "revoked") == 0));
 	}
 	sqlite3_finalize(s);
 	return json_pack("{s:o, s:b}", "certificates", list, "ca", is_ca);
@@ -332,9 +358,8 @@ api_pki_revoke_exec(node_t *node, json_t *params, api_error_t *err)
 	if ((ca = api_pki_ca(node, err)) == NULL)
 		return NULL;
 	if (sqlite3_prepare_v2(store_db(node->store),
-		"SELECT serial FROM certificates WHERE name = ? AND serial "
-		"NOT IN (SELECT serial FROM revocations)",
-		-1, &s, NULL) != SQLITE_OK) {
+		"SELECT serial, pem FROM certificates WHERE name = ?", -1, &s,
+		NULL) != SQLITE_OK) {
 		api_fail(err, CTL_E_STORE, "%s",
 		    sqlite3_errmsg(store_db(node->store)));
 		goto done;
@@ -346,6 +371,13 @@ api_pki_revoke_exec(node_t *node, json_t *params, api_error_t *err)
 		char *cause = NULL, *sig, *text;
 		json_t *body;
 		entry_t *e;
+
+		/* Revoke what is in force: not what is already revoked (by
+		 * a revocation the CA signed) nor another CA's. */
+		if (strcmp(api_pki_state(node, serial,
+			       (const char *)sqlite3_column_text(s, 1), now),
+			"valid") != 0)
+			continue;
 
 		sig = pki_revocation_sign(ca, serial, name, now, &cause);
 		if (sig == NULL) {

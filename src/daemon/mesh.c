@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -290,6 +291,14 @@ mesh_beacon_start(mesh_t *self, const conf_t *conf)
 			  "interface (loopback or *); set beacon.interface");
 		return;
 	}
+	if (if_nametoindex(iface) == 0) {
+		self->beacon_problem = xasprintf("off: there is no network "
+						 "interface '%s'",
+		    iface);
+		log_warning("beacons %s", self->beacon_problem);
+		free(iface);
+		return;
+	}
 	if (strcmp(iface, "lo") == 0) {
 		self->beacon_problem = xstrdup("off: loopback has no broadcast");
 		free(iface);
@@ -445,7 +454,10 @@ mesh_reload(mesh_t *self)
 	for (link_t *l = zlist_first(self->links); l != NULL;) {
 		link_t *next = zlist_next(self->links);
 
-		if (l->state == LINK_UP || l->state == LINK_HELLO) {
+		/* A link still connecting has no peer to check yet: its
+		 * WELCOME will be checked under the new rules. */
+		if (l->state == LINK_UP ||
+		    (l->state == LINK_HELLO && self->admit == NULL)) {
 			char *why = NULL;
 
 			if (self->admit == NULL ||
@@ -467,6 +479,12 @@ const char *
 mesh_problem(mesh_t *self)
 {
 	return self->problem;
+}
+
+admit_t *
+mesh_admit(mesh_t *self)
+{
+	return self->admit;
 }
 
 const char *
@@ -629,10 +647,17 @@ mesh_receive_entry(mesh_t *self, link_t *link, zframe_t *raw, int64_t now)
 			char author[65];
 
 			hex_encode(e->author, 32, author);
-			log_error("fork: author %.16s... signed two entries "
-				  "at sequence %llu; kept the first, %s is "
-				  "evidence",
-			    author, (unsigned long long)e->seq, hex);
+			if (e->seq <= head)
+				log_error("fork: author %.16s... signed two "
+					  "entries at sequence %llu; kept the "
+					  "first, %s is evidence",
+				    author, (unsigned long long)e->seq, hex);
+			else
+				log_error("fork: author %.16s... signed entry "
+					  "%llu on top of another history "
+					  "than the one this node holds; kept "
+					  "ours, %s is evidence",
+				    author, (unsigned long long)e->seq, hex);
 		}
 		free(cause);
 		goto done;
@@ -1203,6 +1228,8 @@ mesh_peers_json(mesh_t *self)
 			    json_string(l->peer.name));
 			json_object_set_new(obj, "key", json_string(key));
 			json_object_set_new(obj, "since", json_string(when));
+			json_object_set_new(obj, "since_us",
+			    json_integer(wall - (now - l->since_us)));
 			json_object_set_new(obj, "rtt_ms",
 			    l->rtt_ms >= 0 ? json_real(l->rtt_ms)
 					   : json_null());
