@@ -11,12 +11,18 @@
 #	mesh_ep NAME		print NAME's endpoint, tcp://127.0.0.1:PORT
 #	mesh_ca NAME [ioed options]
 #				start NAME listening on its port and make it
-#				the certificate authority of mesh "$MESH_NAME"
+#				the certificate authority of a mesh named
+#				$MESH_NAME (default "test"); a second CA makes
+#				another mesh (of the same name)
 #	mesh_node [--ca CA] NAME [PEER...] [-- ioed options]
 #				issue a bundle for NAME from CA (default: the
-#				last mesh_ca), start it listening on its port
+#				first mesh_ca), start it listening on its port
 #				and linked to each PEER (a node name of this
 #				script, or a tcp:// endpoint)
+#	mesh_bare NAME [PEER...] [-- ioed options]
+#				start NAME with no certificate (as a node
+#				that was never provisioned), listening on its
+#				port and linked to each PEER
 #	mesh_start NAME [ioed options]
 #				start NAME again (after ioed_stop or
 #				ioed_kill9) with its port and peers
@@ -131,7 +137,7 @@ mesh_ca () {
 	: >"$MESH_DIR/$mc_name_.peers" &&
 	mesh_launch_ "$mc_name_" -n "$mc_name_" "$@" &&
 	ioectl -d "$mc_name_" pki init --mesh "$MESH_NAME" >/dev/null &&
-	mesh_ca_=$mc_name_
+	mesh_ca_=${mesh_ca_:-$mc_name_}
 }
 
 # mesh_node [--ca CA] NAME [PEER...] [-- ioed options]
@@ -145,24 +151,44 @@ mesh_node () {
 	test -n "$mn_ca_" || BUG "mesh_node: no CA node (call mesh_ca first)"
 	mn_name_=$1
 	shift
-	: >"$MESH_DIR/$mn_name_.peers" || return 1
+	mesh_peers_ "$mn_name_" "$@" || return 1
+	shift $mesh_shift_
+	ioectl -d "$mn_ca_" pki issue "$mn_name_" --out "$mn_name_" >/dev/null &&
+	mesh_launch_ "$mn_name_" "$@"
+}
+
+# mesh_bare NAME [PEER...] [-- ioed options]
+mesh_bare () {
+	mb_name_=$1
+	shift
+	mesh_peers_ "$mb_name_" "$@" || return 1
+	shift $mesh_shift_
+	mesh_launch_ "$mb_name_" -n "$mb_name_" "$@"
+}
+
+# mesh_peers_ NAME [PEER...] [-- ...]: write the endpoints of the PEERs
+# into $MESH_DIR/NAME.peers; sets mesh_shift_ to the number of arguments
+# taken after NAME (the PEERs and the --).
+mesh_peers_ () {
+	mpp_name_=$1
+	shift
+	mesh_shift_=0
+	: >"$MESH_DIR/$mpp_name_.peers" || return 1
 	while test $# -gt 0
 	do
+		mesh_shift_=$((mesh_shift_ + 1))
 		case $1 in
 		--)
-			shift
 			break ;;
 		tcp://*)
-			echo "$1" >>"$MESH_DIR/$mn_name_.peers" ;;
+			echo "$1" >>"$MESH_DIR/$mpp_name_.peers" ;;
 		*)
-			mn_ep_=$(mesh_ep "$1") &&
-			echo "$mn_ep_" >>"$MESH_DIR/$mn_name_.peers" ||
+			mpp_ep_=$(mesh_ep "$1") &&
+			echo "$mpp_ep_" >>"$MESH_DIR/$mpp_name_.peers" ||
 			return 1 ;;
 		esac
 		shift
 	done
-	ioectl -d "$mn_ca_" pki issue "$mn_name_" --out "$mn_name_" >/dev/null &&
-	mesh_launch_ "$mn_name_" "$@"
 }
 
 # mesh_start NAME [ioed options]

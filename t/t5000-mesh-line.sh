@@ -82,7 +82,7 @@ test_expect_success 'peers: one line per link, name, direction, up and the rtt' 
 
 test_expect_success 'an entry written on a reaches c' '
 	ioectl -d a --json journal add "from a" >a.add &&
-	wait_until 10 has_text c "from a" &&
+	wait_until 10 "has_text c \"from a\"" &&
 	id=$(jq -r .id a.add) &&
 	ioectl -d c --json ledger show $id >show &&
 	jq -e --arg id "$id" --arg key "$(ioectl -d a --json status | jq -r .key)" "
@@ -93,7 +93,7 @@ test_expect_success 'an entry written on a reaches c' '
 
 test_expect_success 'an entry written on c reaches a' '
 	ioectl -d c journal add "from c" >c.id &&
-	wait_until 10 has_text a "from c" &&
+	wait_until 10 "has_text a \"from c\"" &&
 	ioectl -d a ledger show $(cat c.id) >show &&
 	grep -E "^name +c$" show &&
 	grep -E "^signature +good" show
