@@ -73,6 +73,12 @@ admit_new(node_t *node, char **cause)
 		free(reason);
 		goto bad;
 	}
+	admit_fill(&self->self, &info);
+	if (admit_is_revoked(self, info.serial)) {
+		fail(cause, "this node's certificate (serial %s) is revoked",
+		    info.serial);
+		goto bad;
+	}
 	if (memcmp(info.ed25519, signing_key_public(node->identity->key), 32) !=
 		0 ||
 	    strcmp(info.curve, zcert_public_txt(node->identity->transport)) !=
@@ -82,7 +88,6 @@ admit_new(node_t *node, char **cause)
 		    cert);
 		goto bad;
 	}
-	admit_fill(&self->self, &info);
 	snprintf(self->mesh, sizeof self->mesh, "%s", info.mesh);
 	free(ca);
 	free(cert);

@@ -24,7 +24,16 @@
 #define WANT_TIMEOUT_US 10000000
 #define SUMMARY_INTERVAL_US 10000000
 #define BACKOFF_MIN_US 250000
-#define BACKOFF_MAX_US 30000000
+/* A peer that is away is probed again within 5 s (one datagram); one that
+ * refused us is left alone for 30 s. */
+#define BACKOFF_MAX_US 5000000
+#define BACKOFF_REFUSED_US 30000000
+/* Timers run at most this often, and the checks that query the store
+ * (revocation, what to pull) once a second per link, whatever the
+ * traffic: the wake-ups a busy link causes must not each cost SQL. */
+#define TICK_US 100000
+#define CHECK_US 1000000
+#define RTT_SAMPLES 8
 #define LOSS_WINDOW 32
 /* Messages read from one socket per wake-up, so that no neighbour can
  * starve the control socket or the other links. */
@@ -50,11 +59,15 @@ typedef struct link {
 	enum link_state state;
 	admit_info_t peer;	/* once up */
 	int64_t since_us, last_rx_us, next_us, hello_us, ping_us;
+	int64_t since_wall_us;	/* when it came up, wall clock */
 	int64_t backoff_us;
 	uint64_t ping_seq;
 	int64_t ping_sent[LOSS_WINDOW];
 	bool ping_answered[LOSS_WINDOW];
-	double rtt_ms;		/* smoothed; < 0 until the first pong */
+	double rtt_ms;		/* median of the last samples; < 0: none */
+	double rtt_samples[RTT_SAMPLES];
+	size_t nrtt;		/* samples taken, all time */
+	int64_t check_us;	/* last admission and pull check */
 	uint64_t bytes_in, bytes_out, dropped;
 	bool want_out;
 	int64_t want_us;
@@ -81,6 +94,8 @@ struct mesh {
 	admit_t *admit;		/* NULL: no certificate yet */
 	char *problem;
 	int64_t bad_messages;
+	int64_t tick_us;	/* last run of the timers */
+	int64_t self_check_us;	/* last check of our own certificate */
 	zactor_t *beacon;	/* NULL: beacons off */
 	char *beacon_problem;
 	int listen_port;
@@ -167,13 +182,39 @@ mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
 	zmsg_destroy(&msg);
 }
 
-static void mesh_send_all(mesh_t *self, link_t *except, zmsg_t *msg);
+/* Sends an entry to every link that is up, but the one it came from and
+ * those whose peer told us it holds it already. */
+static void
+mesh_flood(mesh_t *self, link_t *except, const uint8_t *raw, size_t len)
+{
+	const uint8_t *author = raw + 1;
+	uint64_t seq = 0;
 
+	for (int i = 0; i < 8; i++)
+		seq = seq << 8 | raw[33 + i];
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		bool has = false;
+
+		if (l == except || l->state != LINK_UP)
+			continue;
+		for (size_t i = 0; i < l->ntheirs && !has; i++)
+			has = l->theirs[i].seq >= seq &&
+			    memcmp(l->theirs[i].author, author, 32) == 0;
+		if (has)
+			continue;
+		zmsg_t *msg = wire_entry(raw, len);
+
+		mesh_send(self, l, &msg);
+	}
+}
+
+/* Entries of this node, once committed (see mesh_receive_entry for the
+ * others). */
 static void
 mesh_flood_cb(void *arg, zframe_t *raw, void *source)
 {
-	mesh_send_all(arg, source, wire_entry(zframe_data(raw),
-				       zframe_size(raw)));
+	mesh_flood(arg, source, zframe_data(raw), zframe_size(raw));
 }
 
 /* Sends msg (taken) on every link that is up but except. */
@@ -218,9 +259,11 @@ link_down(mesh_t *self, link_t *link, int64_t now)
 	link->theirs = NULL;
 	link->ntheirs = 0;
 	link->next_us = now + link->backoff_us;
-	link->backoff_us *= 2;
-	if (link->backoff_us > BACKOFF_MAX_US)
-		link->backoff_us = BACKOFF_MAX_US;
+	if (link->backoff_us < BACKOFF_MAX_US) {
+		link->backoff_us *= 2;
+		if (link->backoff_us > BACKOFF_MAX_US)
+			link->backoff_us = BACKOFF_MAX_US;
+	}
 	(void)self;
 }
 
@@ -663,11 +706,16 @@ mesh_receive_entry(mesh_t *self, link_t *link, zframe_t *raw, int64_t now)
 		goto done;
 	}
 	if (node_begin(node, &cause) != 0 ||
-	    node_accept(node, e, link, &cause) != 0) {
+	    node_accept(node, e, &cause) != 0) {
 		log_error("cannot store an entry from '%s': %s",
 		    link_name(link), cause);
 		free(cause);
+		goto done;
 	}
+	/* Passed on at once, before our own commit: its author's signature,
+	 * not our disk, makes it good, and each hop saves a sync. (Our own
+	 * entries wait for the commit, or a crash could fork our feed.) */
+	mesh_flood(self, link, e->raw, e->raw_len);
 done:
 	entry_destroy(&e);
 	return ok;
@@ -699,14 +747,41 @@ mesh_serve_cb(const void *raw, size_t len, void *arg)
 	zmsg_addmem(arg, raw, len);
 }
 
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the last few round trips: one slow answer (the first,
+ * while the link settles, or one behind a burst) does not colour it. */
+static void
+link_add_rtt(link_t *link, double rtt)
+{
+	double sorted[RTT_SAMPLES];
+	size_t n;
+
+	link->rtt_samples[link->nrtt++ % RTT_SAMPLES] = rtt;
+	n = link->nrtt < RTT_SAMPLES ? link->nrtt : RTT_SAMPLES;
+	memcpy(sorted, link->rtt_samples, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, double_cmp);
+	link->rtt_ms = n % 2 ? sorted[n / 2]
+			     : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 static void
 link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
 {
 	link->peer = *peer;
 	link->state = LINK_UP;
 	link->since_us = now;
+	link->since_wall_us = time_now_us();
 	link->backoff_us = BACKOFF_MIN_US;
 	link->rtt_ms = -1;
+	link->nrtt = 0;
+	link->check_us = now;
 	memset(link->ping_sent, 0, sizeof link->ping_sent);
 	free(link->error);
 	link->error = NULL;
@@ -744,14 +819,29 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 			free(cause);
 			reply = wire_bye(link->error);
 			mesh_send(self, link, &reply);
+			link->backoff_us = BACKOFF_REFUSED_US;
 			link_down(self, link, now);
 			return;
 		}
 		link_up(self, link, &info, now);
 		break;
 	case WIRE_BYE:
+		if (link->outgoing && link->state == LINK_UP &&
+		    strcmp(m->text, WIRE_BYE_UNKNOWN_LINK) == 0) {
+			zmsg_t *hello = wire_hello(WIRE_HELLO,
+			    admit_cert_pem(self->admit), self->listen);
+
+			log_info("'%s' lost our link (it restarted?); saying "
+				 "hello again",
+			    link->peer.name);
+			link->state = LINK_HELLO;
+			link->hello_us = now;
+			mesh_send(self, link, &hello);
+			break;
+		}
 		link_set_error(link, "'%s' said: %s", link_name(link), m->text);
 		log_warning("%s", link->error);
+		link->backoff_us = BACKOFF_REFUSED_US;
 		mesh_drop(self, link, now);
 		break;
 	case WIRE_PING:
@@ -766,8 +856,10 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 		    link->ping_seq || link->ping_answered[slot])
 			break;
 		link->ping_answered[slot] = true;
-		link->rtt_ms = link->rtt_ms < 0 ? rtt
-		    : 0.8 * link->rtt_ms + 0.2 * rtt;
+		link_add_rtt(link, rtt);
+		/* The map can show this link's figures now. */
+		if (link->nrtt == 1)
+			self->gossip_us = 0;
 		break;
 	}
 	case WIRE_ENTRY:
@@ -848,6 +940,17 @@ mesh_on_router(mesh_t *self, int64_t now)
 	if (link == NULL) {
 		zmsg_t *reply;
 
+		if (m->command != WIRE_HELLO && m->command != WIRE_BYE &&
+		    key != NULL && self->admit != NULL) {
+			/* A neighbour whose link we do not know: we
+			 * restarted, or dropped it. It says HELLO again
+			 * rather than wait to find the link silent. */
+			link_t tmp = { .routing_id = id };
+
+			reply = wire_bye(WIRE_BYE_UNKNOWN_LINK);
+			mesh_send(self, &tmp, &reply);
+			goto done;
+		}
 		if (m->command != WIRE_HELLO || key == NULL || self->admit == NULL)
 			goto done;
 		link = xcalloc(1, sizeof *link);
@@ -870,6 +973,19 @@ mesh_on_router(mesh_t *self, int64_t now)
 		}
 		link->endpoint = xstrdup(m->endpoint[0] != '\0' ? m->endpoint
 							       : "(incoming)");
+		/* The same node linking again (it restarted): its old
+		 * incoming link is dead, whatever its timer says. */
+		for (link_t *old = zlist_first(self->links); old != NULL;) {
+			link_t *next = zlist_next(self->links);
+
+			if (!old->outgoing && old->state == LINK_UP &&
+			    memcmp(old->peer.key, info.key, 32) == 0) {
+				link_set_error(old, "replaced by a new link "
+						    "from the same node");
+				mesh_drop(self, old, now);
+			}
+			old = next;
+		}
 		zlist_append(self->links, link);
 		reply = wire_hello(WIRE_WELCOME, admit_cert_pem(self->admit),
 		    self->listen);
@@ -1079,8 +1195,25 @@ mesh_tick(mesh_t *self)
 {
 	int64_t now = time_mono_us(), next = now + PING_INTERVAL_US;
 
+	if (now - self->tick_us < TICK_US)
+		return (long)((self->tick_us + TICK_US - now) / 1000) + 1;
+	self->tick_us = now;
+	/* Our own certificate can expire, or be revoked, while we run: then
+	 * this node leaves the mesh and status says why. */
+	if (self->admit != NULL && now - self->self_check_us >= CHECK_US) {
+		char *why = NULL;
+
+		self->self_check_us = now;
+		if (admit_recheck(self->admit, admit_self(self->admit), &why) !=
+		    0) {
+			log_error("leaving the mesh: %s", why);
+			free(why);
+			mesh_reload(self);
+		}
+	}
 	for (link_t *l = zlist_first(self->links); l != NULL;) {
 		link_t *following = zlist_next(self->links);
+		bool check = now - l->check_us >= CHECK_US;
 		zmsg_t *msg;
 
 		switch (l->state) {
@@ -1127,8 +1260,11 @@ mesh_tick(mesh_t *self)
 			char *why = NULL;
 
 			/* A revocation or an expiry takes effect within a
-			 * tick: the check is an indexed lookup. */
-			if (admit_recheck(self->admit, &l->peer, &why) != 0) {
+			 * second. */
+			if (check)
+				l->check_us = now;
+			if (check &&
+			    admit_recheck(self->admit, &l->peer, &why) != 0) {
 				link_set_error(l, "%s", why);
 				log_warning("cutting off '%s': %s", l->peer.name,
 				    why);
@@ -1158,7 +1294,8 @@ mesh_tick(mesh_t *self)
 				l->want_out = false;
 			if (now - l->summary_us > SUMMARY_INTERVAL_US)
 				mesh_send_summary(self, l, now);
-			mesh_pull(self, l, now);
+			if (check)
+				mesh_pull(self, l, now);
 			break;
 		}
 		l = following;
@@ -1173,8 +1310,8 @@ mesh_tick(mesh_t *self)
 		json_decref(st);
 		self->gossip_us = now;
 	}
-	if (next < now)
-		next = now;
+	if (next < now + TICK_US)
+		next = now + TICK_US;
 	return (long)((next - now) / 1000) + 1;
 }
 
@@ -1211,7 +1348,7 @@ json_t *
 mesh_peers_json(mesh_t *self)
 {
 	json_t *list = json_array();
-	int64_t now = time_mono_us(), wall = time_now_us();
+	int64_t now = time_mono_us();
 
 	for (link_t *l = zlist_first(self->links); l != NULL;
 	     l = zlist_next(self->links)) {
@@ -1222,14 +1359,13 @@ mesh_peers_json(mesh_t *self)
 
 		if (l->state == LINK_UP) {
 			hex_encode(l->peer.key, 32, key);
-			time_format_iso(wall - (now - l->since_us), when,
-			    sizeof when);
+			time_format_iso(l->since_wall_us, when, sizeof when);
 			json_object_set_new(obj, "name",
 			    json_string(l->peer.name));
 			json_object_set_new(obj, "key", json_string(key));
 			json_object_set_new(obj, "since", json_string(when));
 			json_object_set_new(obj, "since_us",
-			    json_integer(wall - (now - l->since_us)));
+			    json_integer(l->since_wall_us));
 			json_object_set_new(obj, "rtt_ms",
 			    l->rtt_ms >= 0 ? json_real(l->rtt_ms)
 					   : json_null());

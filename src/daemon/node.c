@@ -179,25 +179,28 @@ node_commit(node_t *self, char **cause)
 	return 0;
 }
 
+/* Keeps the event of a new entry for after the commit, and, for entries
+ * written here, the entry itself to flood then. */
 static void
-node_remember(node_t *self, const entry_t *entry, void *source)
+node_remember(node_t *self, const entry_t *entry, bool flood)
 {
-	node_fresh_t *f = xcalloc(1, sizeof *f);
+	if (flood) {
+		node_fresh_t *f = xcalloc(1, sizeof *f);
 
-	f->raw = zframe_new(entry->raw, entry->raw_len);
-	f->source = source;
-	zlist_append(self->fresh, f);
+		f->raw = zframe_new(entry->raw, entry->raw_len);
+		zlist_append(self->fresh, f);
+	}
 	json_array_append_new(self->appended, node_entry_event(self, entry));
 }
 
 int
-node_accept(node_t *self, const entry_t *entry, void *source, char **cause)
+node_accept(node_t *self, const entry_t *entry, char **cause)
 {
 	if (store_append(self->store, entry, cause) != 0)
 		return -1;
 	if (entry->lamport > self->lamport)
 		self->lamport = entry->lamport;
-	node_remember(self, entry, source);
+	node_remember(self, entry, false);
 	return 0;
 }
 
@@ -220,7 +223,7 @@ node_append(node_t *self, const char *kind, const void *body, size_t len,
 	self->seq = entry->seq;
 	memcpy(self->head, entry->id, ENTRY_ID_SIZE);
 	self->lamport = entry->lamport;
-	node_remember(self, entry, NULL);
+	node_remember(self, entry, true);
 	return entry;
 }
 

@@ -28,8 +28,8 @@ typedef struct node {
 	zlist_t *fresh;		/* node_fresh_t of entries not yet committed */
 	bool in_tx;		/* a batch's transaction is open */
 	zsock_t *events;	/* the event publisher, not owned */
-	/* Called for each entry once it is committed, with the link it came
-	 * from (NULL: written here): the mesh floods it. */
+	/* Called for each entry written here once it is committed: the mesh
+	 * floods it. */
 	void (*flood)(void *arg, zframe_t *raw, void *source);
 	void *flood_arg;
 } node_t;
@@ -60,10 +60,9 @@ entry_t *node_append(node_t *self, const char *kind, const void *body,
     size_t len, char **cause);
 
 /* Stores an entry from another node, verified by the caller, inside the
- * open batch; source is the link it came from. Returns 0, or -1 with
- * *cause set. */
-int node_accept(node_t *self, const entry_t *entry, void *source,
-    char **cause);
+ * open batch (the mesh passes it on itself). Returns 0, or -1 with *cause
+ * set. */
+int node_accept(node_t *self, const entry_t *entry, char **cause);
 
 /* Re-reads the head of our feed after a transaction was rolled back. */
 void node_reload(node_t *self);

@@ -12,9 +12,12 @@
 
 typedef struct gossip gossip_t;
 
-/* How long a node's statement lives without a newer one. */
-#define GOSSIP_TTL_US 15000000
-#define GOSSIP_INTERVAL_US 2000000
+/* How long a node's statement lives without a newer one, and how often a
+ * node repeats itself when nothing changed (a link coming up is said at
+ * once). Every statement crosses every link, so the interval is the price
+ * of the map in idle traffic. */
+#define GOSSIP_TTL_US 20000000
+#define GOSSIP_INTERVAL_US 5000000
 
 gossip_t *gossip_new(const char *self_key_hex);
 void gossip_destroy(gossip_t **self_p);

@@ -20,6 +20,8 @@
 #define WIRE_CERT_MAX 8192
 #define WIRE_ENDPOINT_MAX 256
 #define WIRE_GOSSIP_MAX (256 * 1024)
+/* The BYE reason that asks a neighbour to say HELLO again at once. */
+#define WIRE_BYE_UNKNOWN_LINK "unknown link"
 #define WIRE_MESSAGE_MAX (WIRE_BATCH_BYTES + ENTRY_SIZE_MAX + 4096)
 
 enum wire_command {
