@@ -37,10 +37,14 @@
 #				... within SECS seconds
 #	peers_up NODE		print the number of NODE's links that are up
 #
+# Every node is started with $MESH_IOED_OPTS too (default --no-beacon:
+# the links are exactly the ones the test configures).
+#
 # State (ports, peers) lives in $TRASH_DIRECTORY/.mesh, so that the
 # helpers work the same from a command substitution.
 
 MESH_NAME=${MESH_NAME:-test}
+MESH_IOED_OPTS=${MESH_IOED_OPTS---no-beacon}
 MESH_DIR=$TRASH_DIRECTORY/.mesh
 # Ports are taken under the kernel's ephemeral range (32768 and up on
 # Linux), so that outgoing connections do not take them meanwhile; each
@@ -97,12 +101,16 @@ mesh_ep () {
 }
 
 # mesh_launch_ NAME [ioed options]: ioed_start NAME listening on its
-# port with the peers in $MESH_DIR/NAME.peers; if the port was taken
-# meanwhile (another test script), take another one, a few times.
+# port with the peers in $MESH_DIR/NAME.peers. If the port was taken
+# between the check and the start (by another test script), take another
+# one, a few times, unless other nodes may know it already (it was picked
+# before this start).
 mesh_launch_ () {
 	ml_name_=$1
 	shift
 	ml_try_=0
+	ml_known_=
+	test ! -s "$MESH_DIR/$ml_name_.port" || ml_known_=t
 	while :
 	do
 		ml_ep_=$(mesh_ep "$ml_name_") || return 1
@@ -112,14 +120,14 @@ mesh_launch_ () {
 		do
 			ml_peers_="$ml_peers_ --peer $ml_p_"
 		done <"$MESH_DIR/$ml_name_.peers"
-		ioed_start "$ml_name_" --listen "$ml_ep_" $ml_peers_ "$@" \
-			2>"$MESH_DIR/$ml_name_.err"
+		ioed_start "$ml_name_" --listen "$ml_ep_" $ml_peers_ \
+			$MESH_IOED_OPTS "$@" 2>"$MESH_DIR/$ml_name_.err"
 		ml_rc_=$?
 		set +f
 		cat "$MESH_DIR/$ml_name_.err" >&4
 		test $ml_rc_ = 0 && return 0
 		ml_try_=$((ml_try_ + 1))
-		if test $ml_try_ -lt 3 &&
+		if test -z "$ml_known_" && test $ml_try_ -lt 3 &&
 		   grep -q -e "cannot listen" -e "cannot bind" \
 			"$MESH_DIR/$ml_name_.err"
 		then

@@ -23,6 +23,17 @@ count_prefix () {
 		"count.$1.json"
 }
 
+# writer NODE PREFIX COUNT: add COUNT entries "PREFIX 0" ... on NODE, one
+# after the other
+writer () {
+	w_i_=0
+	while test $w_i_ -lt $3
+	do
+		ioectl -d "$1" journal add "$2 $w_i_" >/dev/null || return 1
+		w_i_=$((w_i_ + 1))
+	done
+}
+
 test_expect_success 'set up a line a - b - c (b links to a, c to b)' '
 	mesh_ca a &&
 	mesh_node b a &&
@@ -172,25 +183,14 @@ test_expect_success 'b comes back: everything converges' '
 '
 
 test_expect_success 'b is killed (-9) while a and c write; it restarts and all converge' '
-	(
-		i=0
-		while test $i -lt 150
-		do
-			ioectl -d a journal add "stream a $i" >/dev/null || exit 1
-			i=$((i + 1))
-		done
-	) &
+	{ writer a "stream a" 300 & } &&
 	wa=$! &&
-	(
-		i=0
-		while test $i -lt 150
-		do
-			ioectl -d c journal add "stream c $i" >/dev/null || exit 1
-			i=$((i + 1))
-		done
-	) &
+	{ writer c "stream c" 300 & } &&
 	wc=$! &&
 	wait_until 10 "test \$(count_prefix c \"stream a\") -ge 10" &&
+	# both writers are still at it: b dies mid-stream
+	kill -0 $wa &&
+	kill -0 $wc &&
 	ioed_kill9 b &&
 	sleep 1 &&
 	mesh_start b &&
@@ -199,11 +199,20 @@ test_expect_success 'b is killed (-9) while a and c write; it restarts and all c
 	wait_converged 40 a b c &&
 	for n in a b c
 	do
-		test $(count_prefix $n "stream a") = 150 &&
-		test $(count_prefix $n "stream c") = 150 || return 1
+		test $(count_prefix $n "stream a") = 300 &&
+		test $(count_prefix $n "stream c") = 300 || return 1
 	done &&
 	ioectl -d b --json verify >b.verify &&
 	jq -e ".ok == true" b.verify
+'
+
+test_expect_success 'after the crash a and c each keep one link to b, the dead one goes' '
+	wait_until 10 "ioectl -d a --json peers | jq -e \"[.peers[] | select(.name == \\\"b\\\")] | length == 1\" >/dev/null" &&
+	wait_until 10 "ioectl -d c --json peers | jq -e \"[.peers[] | select(.name == \\\"b\\\")] | length == 1\" >/dev/null" &&
+	peer_is_up a b &&
+	peer_is_up c b &&
+	ioectl -d b --json status >b.json &&
+	jq -e ".peers == 2" b.json
 '
 
 test_expect_success 'no entry is listed twice after the crash' '
@@ -212,6 +221,45 @@ test_expect_success 'no entry is listed twice after the crash' '
 	test_must_be_empty dups &&
 	jq -r ".entries[].text" b.list | sort | uniq -d >dups &&
 	test_must_be_empty dups
+'
+
+test_expect_success 'c, an author, is killed (-9) while writing: no acknowledged entry is lost, no fork' '
+	rm -f acked.c &&
+	{
+		(
+			i=0
+			while test $i -lt 300
+			do
+				ioectl -t 2 -d c journal add "crash c $i" >/dev/null || exit 0
+				echo "crash c $i" >>acked.c
+				i=$((i + 1))
+			done
+		) &
+	} &&
+	wc=$! &&
+	wait_until 10 "test \$(count_prefix a \"crash c\") -ge 10" &&
+	kill -0 $wc &&
+	ioed_kill9 c &&
+	wait $wc &&
+	n=$(wc -l <acked.c) &&
+	echo "c acknowledged $n entries before it died" &&
+	test $n -lt 300 &&
+	mesh_start c &&
+	ioectl -d c journal add "c after its crash" &&
+	wait_converged 30 a b c &&
+	for node in a b c
+	do
+		texts $node >texts.$node &&
+		grep -c "^crash c " texts.$node >count &&
+		test $(cat count) -ge $n &&
+		{ grep -vxF -f texts.$node acked.c >lost || :; } &&
+		test_must_be_empty lost &&
+		grep -qx "c after its crash" texts.$node &&
+		ioectl -d $node --json status >status.json &&
+		jq -e ".forks == 0" status.json &&
+		ioectl -d $node --json verify >verify.json &&
+		jq -e ".ok == true" verify.json || return 1
+	done
 '
 
 test_expect_success 'c catches up on a backlog of 3000 entries written while it was down' '
