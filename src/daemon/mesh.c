@@ -1232,14 +1232,22 @@ mesh_tick(mesh_t *self)
 			if (now >= l->next_us) {
 				char *cause = NULL;
 
+				int asked;
+
 				free(l->resolved);
 				l->resolved = NULL;
-				if (keyprobe_ask(self->probe, l->endpoint,
-					&l->resolved, &cause) != 0) {
+				asked = keyprobe_ask(self->probe, l->endpoint,
+				    &l->resolved, &cause);
+				if (asked != 0) {
 					link_set_error(l, "%s", cause);
 					free(cause);
 				} else if (l->error == NULL)
 					link_set_error(l, "no answer yet");
+				if (asked == 1) {
+					/* Look again soon for the name. */
+					l->next_us = now + TICK_US;
+					break;
+				}
 				l->next_us = now + l->backoff_us;
 				l->backoff_us = l->backoff_us * 2 >
 					BACKOFF_MAX_US

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,23 @@
 #define KEYPROBE_ASK "IOE1 KEY?"
 #define KEYPROBE_ANSWER "IOE1 KEY "
 
+/* A name being resolved in the background: DNS may be slow or dead in a
+ * crisis, and the node's loop must never wait for it. */
+typedef struct keyprobe_lookup {
+	char *endpoint;
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256], port[16];
+	struct keyprobe_lookup *next;
+} keyprobe_lookup_t;
+
 struct keyprobe {
 	int fd;
 	char key[41];
+	keyprobe_lookup_t *lookups;
 };
+
+static void keyprobe_lookup_free(keyprobe_lookup_t *l);
 
 int
 keyprobe_parse(const char *endpoint, char *host, size_t hostlen, char *port,
@@ -93,9 +107,26 @@ keyprobe_destroy(keyprobe_t **self_p)
 {
 	assert(self_p);
 	if (*self_p) {
-		if ((*self_p)->fd >= 0)
-			close((*self_p)->fd);
-		free(*self_p);
+		keyprobe_t *self = *self_p;
+		keyprobe_lookup_t *l;
+
+		while ((l = self->lookups) != NULL) {
+			const struct gaicb *list[1] = { &l->cb };
+			struct timespec wait = { 1, 0 };
+
+			/* A lookup still running writes into l: wait for it
+			 * (bounded) before freeing; if it will not end, leak
+			 * it rather than let it write into freed memory. */
+			self->lookups = l->next;
+			if (gai_cancel(&l->cb) == EAI_NOTCANCELED &&
+			    (gai_suspend(list, 1, &wait) != 0 ||
+				gai_error(&l->cb) == EAI_INPROGRESS))
+				continue;
+			keyprobe_lookup_free(l);
+		}
+		if (self->fd >= 0)
+			close(self->fd);
+		free(self);
 		*self_p = NULL;
 	}
 }
@@ -106,28 +137,89 @@ keyprobe_fd(keyprobe_t *self)
 	return self->fd;
 }
 
+static void
+keyprobe_send(keyprobe_t *self, const struct sockaddr_in *to,
+    const char *endpoint, const char *port, char **resolved)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &to->sin_addr, ip, sizeof ip);
+	*resolved = xasprintf("tcp://%s:%s", ip, port);
+	if (sendto(self->fd, KEYPROBE_ASK, strlen(KEYPROBE_ASK), 0,
+		(const struct sockaddr *)to, sizeof *to) < 0)
+		log_debug("sendto '%s': %s", endpoint, strerror(errno));
+}
+
+static void
+keyprobe_lookup_free(keyprobe_lookup_t *l)
+{
+	if (l->cb.ar_result != NULL)
+		freeaddrinfo(l->cb.ar_result);
+	free(l->endpoint);
+	free(l);
+}
+
 int
 keyprobe_ask(keyprobe_t *self, const char *endpoint, char **resolved,
     char **cause)
 {
-	struct addrinfo hints = { .ai_family = AF_INET,
-		.ai_socktype = SOCK_DGRAM }, *ai;
-	char host[256], port[16], ip[INET_ADDRSTRLEN];
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	keyprobe_lookup_t **pp, *l;
+	char host[256], port[16];
 	int rc;
 
+	*resolved = NULL;
 	if (keyprobe_parse(endpoint, host, sizeof host, port, sizeof port,
 		cause) != 0)
 		return -1;
-	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0)
+	to.sin_port = htons((uint16_t)atoi(port));
+	if (inet_pton(AF_INET, host, &to.sin_addr) == 1) {
+		keyprobe_send(self, &to, endpoint, port, resolved);
+		return 0;
+	}
+	for (pp = &self->lookups; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->endpoint, endpoint) == 0)
+			break;
+	}
+	if ((l = *pp) == NULL) {
+		struct gaicb *list[1];
+
+		l = xcalloc(1, sizeof *l);
+		l->endpoint = xstrdup(endpoint);
+		snprintf(l->host, sizeof l->host, "%s", host);
+		snprintf(l->port, sizeof l->port, "%s", port);
+		l->hints.ai_family = AF_INET;
+		l->hints.ai_socktype = SOCK_DGRAM;
+		l->cb.ar_name = l->host;
+		l->cb.ar_service = l->port;
+		l->cb.ar_request = &l->hints;
+		list[0] = &l->cb;
+		if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+			keyprobe_lookup_free(l);
+			return fail(cause, "cannot resolve '%s': %s", host,
+			    gai_strerror(rc));
+		}
+		l->next = self->lookups;
+		self->lookups = l;
+		fail(cause, "resolving '%s'", host);
+		return 1;
+	}
+	rc = gai_error(&l->cb);
+	if (rc == EAI_INPROGRESS) {
+		fail(cause, "resolving '%s'", host);
+		return 1;
+	}
+	/* Done: the answer is used once; the next probe asks again, so a
+	 * name that moves is followed. */
+	*pp = l->next;
+	if (rc != 0) {
+		keyprobe_lookup_free(l);
 		return fail(cause, "cannot resolve '%s': %s", host,
 		    gai_strerror(rc));
-	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, ip,
-	    sizeof ip);
-	*resolved = xasprintf("tcp://%s:%s", ip, port);
-	if (sendto(self->fd, KEYPROBE_ASK, strlen(KEYPROBE_ASK), 0,
-		ai->ai_addr, ai->ai_addrlen) < 0)
-		log_debug("sendto '%s': %s", endpoint, strerror(errno));
-	freeaddrinfo(ai);
+	}
+	memcpy(&to, l->cb.ar_result->ai_addr, sizeof to);
+	keyprobe_send(self, &to, endpoint, port, resolved);
+	keyprobe_lookup_free(l);
 	return 0;
 }
 

@@ -20,8 +20,10 @@ int keyprobe_fd(keyprobe_t *self);
 
 /* Asks the node at a tcp:// endpoint for its key; *resolved gets the
  * endpoint with the address the answer will come from (tcp://IP:PORT,
- * caller frees). Returns 0, or -1 with *cause set if the endpoint cannot
- * be parsed or resolved. */
+ * caller frees). A host name is resolved in the background, never
+ * waited for: the call returns 1 with *cause "resolving ..." until the
+ * answer is in, then sends. Returns 0 when sent, or -1 with *cause set if
+ * the endpoint cannot be parsed or resolved. */
 int keyprobe_ask(keyprobe_t *self, const char *endpoint, char **resolved,
     char **cause);
 

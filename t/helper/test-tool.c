@@ -173,7 +173,15 @@ mesh_peer_key(const char *endpoint, char key[41])
 
 		free(resolved);
 		resolved = NULL;
-		if (keyprobe_ask(probe, endpoint, &resolved, &cause) != 0) {
+		int asked = keyprobe_ask(probe, endpoint, &resolved, &cause);
+
+		if (asked == 1) {
+			free(cause);
+			cause = NULL;
+			zclock_sleep(100);
+			continue;
+		}
+		if (asked != 0) {
 			fprintf(stderr, "test-tool: %s\n", cause);
 			break;
 		}
