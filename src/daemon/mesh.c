@@ -544,9 +544,11 @@ mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 	if (self->router != NULL && n < max)
 		items[n++] = (zmq_pollitem_t){ zsock_resolve(self->router), 0,
 			ZMQ_POLLIN, 0 };
-	if (n < max)
-		items[n++] = (zmq_pollitem_t){ NULL, keyprobe_fd(self->probe),
-			ZMQ_POLLIN, 0 };
+	int fds[2];
+	size_t nfds = keyprobe_fds(self->probe, fds);
+
+	for (size_t i = 0; i < nfds && n < max; i++)
+		items[n++] = (zmq_pollitem_t){ NULL, fds[i], ZMQ_POLLIN, 0 };
 	if (self->beacon != NULL && n < max)
 		items[n++] = (zmq_pollitem_t){ zsock_resolve(self->beacon), 0,
 			ZMQ_POLLIN, 0 };

@@ -29,7 +29,8 @@ typedef struct keyprobe_lookup {
 } keyprobe_lookup_t;
 
 struct keyprobe {
-	int fd;
+	int fd;			/* on the listen address: answers; or -1 */
+	int ask_fd;		/* any address, a port of its own: asks */
 	char key[41];
 	keyprobe_lookup_t *lookups;
 };
@@ -63,6 +64,24 @@ keyprobe_parse(const char *endpoint, char *host, size_t hostlen, char *port,
 	return 0;
 }
 
+/* A UDP socket bound to sin, non-blocking. Returns it, or -1. */
+static int
+keyprobe_socket(const struct sockaddr_in *sin, const char *what, char **cause)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		fail(cause, "cannot create a UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)sin, sizeof *sin) != 0) {
+		fail(cause, "cannot bind UDP '%s': %s", what, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 keyprobe_t *
 keyprobe_new(const char *listen, const char *key, char **cause)
 {
@@ -71,12 +90,12 @@ keyprobe_new(const char *listen, const char *key, char **cause)
 	char host[256], port[16];
 
 	snprintf(self->key, sizeof self->key, "%s", key);
-	self->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (self->fd < 0) {
-		fail(cause, "cannot create a UDP socket: %s", strerror(errno));
+	self->fd = -1;
+	/* Questions go out from a socket of their own, so that the kernel
+	 * picks the source address by the route to the peer, and it never
+	 * answers: a node answers only where it listens. */
+	if ((self->ask_fd = keyprobe_socket(&sin, "(questions)", cause)) < 0)
 		goto bad;
-	}
 	if (listen != NULL) {
 		if (keyprobe_parse(listen, host, sizeof host, port, sizeof port,
 			cause) != 0)
@@ -90,11 +109,8 @@ keyprobe_new(const char *listen, const char *key, char **cause)
 			    host);
 			goto bad;
 		}
-	}
-	if (bind(self->fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
-		fail(cause, "cannot bind UDP '%s': %s",
-		    listen != NULL ? listen : "(any)", strerror(errno));
-		goto bad;
+		if ((self->fd = keyprobe_socket(&sin, listen, cause)) < 0)
+			goto bad;
 	}
 	return self;
 bad:
@@ -126,15 +142,22 @@ keyprobe_destroy(keyprobe_t **self_p)
 		}
 		if (self->fd >= 0)
 			close(self->fd);
+		if (self->ask_fd >= 0)
+			close(self->ask_fd);
 		free(self);
 		*self_p = NULL;
 	}
 }
 
-int
-keyprobe_fd(keyprobe_t *self)
+size_t
+keyprobe_fds(keyprobe_t *self, int fds[2])
 {
-	return self->fd;
+	size_t n = 0;
+
+	fds[n++] = self->ask_fd;
+	if (self->fd >= 0)
+		fds[n++] = self->fd;
+	return n;
 }
 
 static void
@@ -145,7 +168,7 @@ keyprobe_send(keyprobe_t *self, const struct sockaddr_in *to,
 
 	inet_ntop(AF_INET, &to->sin_addr, ip, sizeof ip);
 	*resolved = xasprintf("tcp://%s:%s", ip, port);
-	if (sendto(self->fd, KEYPROBE_ASK, strlen(KEYPROBE_ASK), 0,
+	if (sendto(self->ask_fd, KEYPROBE_ASK, strlen(KEYPROBE_ASK), 0,
 		(const struct sockaddr *)to, sizeof *to) < 0)
 		log_debug("sendto '%s': %s", endpoint, strerror(errno));
 }
@@ -223,6 +246,30 @@ keyprobe_ask(keyprobe_t *self, const char *endpoint, char **resolved,
 	return 0;
 }
 
+/* Answers every question waiting on the listening socket. */
+static void
+keyprobe_answer(keyprobe_t *self)
+{
+	struct sockaddr_in from;
+	char buf[128], answer[64];
+	int len = snprintf(answer, sizeof answer, "%s%s", KEYPROBE_ANSWER,
+	    self->key);
+
+	for (int i = 0; i < 64; i++) {
+		socklen_t fromlen = sizeof from;
+		ssize_t n = recvfrom(self->fd, buf, sizeof buf, 0,
+		    (struct sockaddr *)&from, &fromlen);
+
+		if (n < 0)
+			return;
+		if ((size_t)n == strlen(KEYPROBE_ASK) &&
+		    memcmp(buf, KEYPROBE_ASK, (size_t)n) == 0 &&
+		    self->key[0] != '\0')
+			sendto(self->fd, answer, (size_t)len, 0,
+			    (struct sockaddr *)&from, fromlen);
+	}
+}
+
 int
 keyprobe_read(keyprobe_t *self, char **endpoint, char key[41])
 {
@@ -232,22 +279,12 @@ keyprobe_read(keyprobe_t *self, char **endpoint, char key[41])
 	size_t prefix = strlen(KEYPROBE_ANSWER);
 	ssize_t n;
 
-	n = recvfrom(self->fd, buf, sizeof buf - 1, 0,
+	if (self->fd >= 0)
+		keyprobe_answer(self);
+	n = recvfrom(self->ask_fd, buf, sizeof buf - 1, 0,
 	    (struct sockaddr *)&from, &fromlen);
 	if (n < 0 || from.sin_family != AF_INET)
 		return 0;
-	buf[n] = '\0';
-	if ((size_t)n == strlen(KEYPROBE_ASK) &&
-	    memcmp(buf, KEYPROBE_ASK, (size_t)n) == 0) {
-		char answer[64];
-		int len = snprintf(answer, sizeof answer, "%s%s",
-		    KEYPROBE_ANSWER, self->key);
-
-		if (self->key[0] != '\0')
-			sendto(self->fd, answer, (size_t)len, 0,
-			    (struct sockaddr *)&from, fromlen);
-		return 0;
-	}
 	if ((size_t)n != prefix + 40 || memcmp(buf, KEYPROBE_ANSWER, prefix) != 0)
 		return 0;
 	memcpy(key, buf + prefix, 40);

@@ -11,12 +11,14 @@
 
 typedef struct keyprobe keyprobe_t;
 
-/* Binds UDP on the host and port of a tcp:// endpoint ("*" for every
- * address); answers with key. listen may be NULL (probe only: an
- * ephemeral port). Returns NULL with *cause set. */
+/* Answers questions on UDP at the host and port of the tcp:// endpoint
+ * listen ("*" for every address) with key; listen may be NULL (a node
+ * that does not listen answers nothing). Questions go out from a socket
+ * of their own on an ephemeral port. Returns NULL with *cause set. */
 keyprobe_t *keyprobe_new(const char *listen, const char *key, char **cause);
 void keyprobe_destroy(keyprobe_t **self_p);
-int keyprobe_fd(keyprobe_t *self);
+/* The sockets to poll (one, or two with a listen address). */
+size_t keyprobe_fds(keyprobe_t *self, int fds[2]);
 
 /* Asks the node at a tcp:// endpoint for its key; *resolved gets the
  * endpoint with the address the answer will come from (tcp://IP:PORT,
@@ -27,9 +29,9 @@ int keyprobe_fd(keyprobe_t *self);
 int keyprobe_ask(keyprobe_t *self, const char *endpoint, char **resolved,
     char **cause);
 
-/* Reads one datagram: answers a question, or returns 1 with the
- * endpoint that answered (tcp://IP:PORT, caller frees) and its key
- * (41 bytes). Returns 0 when there was nothing to report. */
+/* Answers the questions waiting, then reads one answer: returns 1 with
+ * the endpoint that answered (tcp://IP:PORT, caller frees) and its key
+ * (41 bytes), or 0 when there was no answer. */
 int keyprobe_read(keyprobe_t *self, char **endpoint, char key[41]);
 
 /* Splits tcp://HOST:PORT. Returns 0, or -1 with *cause. */

@@ -169,7 +169,11 @@ mesh_peer_key(const char *endpoint, char key[41])
 	int rc = -1;
 
 	for (int i = 0; probe != NULL && i < 20 && rc != 0; i++) {
-		zmq_pollitem_t item = { NULL, keyprobe_fd(probe), ZMQ_POLLIN, 0 };
+		int fds[2];
+		zmq_pollitem_t item = { NULL, 0, ZMQ_POLLIN, 0 };
+
+		keyprobe_fds(probe, fds);
+		item.fd = fds[0];
 
 		free(resolved);
 		resolved = NULL;
