@@ -204,3 +204,67 @@ ioed_stop_all_ () {
 ioed_stop_all_ 2>/dev/null
 rm -f "$IOE_TEST_PIDS"
 test_atexit ioed_stop_all_
+
+# --- journal and ledger across nodes -------------------------------------
+
+# journal_texts NODE: the texts of NODE's journal, in its order
+journal_texts () {
+	ioectl -d "$1" --json journal list >"texts.$1.json" &&
+	jq -r '.entries[].text' "texts.$1.json"
+}
+
+# has_text NODE TEXT: NODE lists an entry whose text is TEXT
+has_text () {
+	journal_texts "$1" >"has.$1" && grep -qxF "$2" "has.$1"
+}
+
+# count_prefix NODE PREFIX: number of NODE's entries whose text starts
+# with PREFIX
+count_prefix () {
+	ioectl -d "$1" --json journal list >"count.$1.json" &&
+	jq --arg p "$2" '[.entries[] | select(.text | startswith($p))] | length' \
+		"count.$1.json"
+}
+
+# writer NODE PREFIX COUNT: add COUNT entries "PREFIX 0" ... on NODE, one
+# after the other
+writer () {
+	w_i_=0
+	while test $w_i_ -lt $3
+	do
+		ioectl -d "$1" journal add "$2 $w_i_" >/dev/null || return 1
+		w_i_=$((w_i_ + 1))
+	done
+}
+
+# heads_of NODE: NODE's ledger heads on one line, sorted by author
+heads_of () {
+	ioectl -d "$1" --json ledger heads >"heads.$1.json" &&
+	jq -cS '.heads | sort_by(.author)' "heads.$1.json"
+}
+
+# same_heads NODE...: every NODE has the heads of the first
+same_heads () {
+	sh_first_=$(heads_of "$1") || return 1
+	shift
+	for sh_n_
+	do
+		sh_h_=$(heads_of "$sh_n_") || return 1
+		test "$sh_h_" = "$sh_first_" || return 1
+	done
+}
+
+# wait_converged SECS NODE...: the heads agree within SECS seconds; if
+# not, show them and the links
+wait_converged () {
+	wc_secs_=$1
+	shift
+	wait_until "$wc_secs_" same_heads "$@" && return 0
+	for wc_n_
+	do
+		echo "heads and peers of $wc_n_:" >&4
+		ioectl -d "$wc_n_" ledger heads >&4 2>&1
+		ioectl -d "$wc_n_" peers >&4 2>&1
+	done
+	return 1
+}

@@ -205,37 +205,6 @@ mesh_start () {
 	mesh_launch_ "$@"
 }
 
-# heads_of NODE
-heads_of () {
-	ioectl -d "$1" --json ledger heads >"$MESH_DIR/heads.$1" &&
-	jq -cS '.heads | sort_by(.author)' "$MESH_DIR/heads.$1"
-}
-
-# mesh_same_heads_ NODE...: every NODE has the heads of the first
-mesh_same_heads_ () {
-	sh_first_=$(heads_of "$1") || return 1
-	shift
-	for sh_n_
-	do
-		sh_h_=$(heads_of "$sh_n_") || return 1
-		test "$sh_h_" = "$sh_first_" || return 1
-	done
-}
-
-wait_converged () {
-	wc_secs_=$1
-	shift
-	if ! wait_until "$wc_secs_" mesh_same_heads_ "$@"
-	then
-		for wc_n_
-		do
-			echo "heads of $wc_n_:" >&4
-			ioectl -d "$wc_n_" ledger heads >&4 2>&1
-		done
-		return 1
-	fi
-}
-
 # peers_json_ NODE: NODE's peers --json in $MESH_DIR/peers.NODE
 peers_json_ () {
 	ioectl -d "$1" --json peers >"$MESH_DIR/peers.$1"

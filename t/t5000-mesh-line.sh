@@ -4,36 +4,6 @@ test_description='a line of three nodes a - b - c: replication across a hop, par
 . "$TEST_DIRECTORY/lib-ioed.sh"
 . "$TEST_DIRECTORY/lib-mesh.sh"
 
-# texts NODE: the journal texts NODE lists, one per line
-texts () {
-	ioectl -d "$1" --json journal list >"texts.$1.json" &&
-	jq -r '.entries[].text' "texts.$1.json"
-}
-
-# has_text NODE TEXT: NODE lists an entry whose text is TEXT
-has_text () {
-	texts "$1" >"has.$1" && grep -qxF "$2" "has.$1"
-}
-
-# count_prefix NODE PREFIX: number of NODE's entries whose text starts
-# with PREFIX
-count_prefix () {
-	ioectl -d "$1" --json journal list >"count.$1.json" &&
-	jq --arg p "$2" '[.entries[] | select(.text | startswith($p))] | length' \
-		"count.$1.json"
-}
-
-# writer NODE PREFIX COUNT: add COUNT entries "PREFIX 0" ... on NODE, one
-# after the other
-writer () {
-	w_i_=0
-	while test $w_i_ -lt $3
-	do
-		ioectl -d "$1" journal add "$2 $w_i_" >/dev/null || return 1
-		w_i_=$((w_i_ + 1))
-	done
-}
-
 test_expect_success 'set up a line a - b - c (b links to a, c to b)' '
 	mesh_ca a &&
 	mesh_node b a &&
@@ -249,7 +219,7 @@ test_expect_success 'c, an author, is killed (-9) while writing: no acknowledged
 	wait_converged 30 a b c &&
 	for node in a b c
 	do
-		texts $node >texts.$node &&
+		journal_texts $node >texts.$node &&
 		grep -c "^crash c " texts.$node >count &&
 		test $(cat count) -ge $n &&
 		{ grep -vxF -f texts.$node acked.c >lost || :; } &&

@@ -4,13 +4,6 @@ test_description='admission to the mesh: no certificate, another CA, an expired 
 . "$TEST_DIRECTORY/lib-ioed.sh"
 . "$TEST_DIRECTORY/lib-mesh.sh"
 
-# has_text NODE TEXT: NODE lists an entry whose text is TEXT
-has_text () {
-	ioectl -d "$1" --json journal list >"texts.$1.json" &&
-	jq -r '.entries[].text' "texts.$1.json" >"texts.$1" &&
-	grep -qxF "$2" "texts.$1"
-}
-
 # names_up NODE: the names of NODE's peers that are up, sorted
 names_up () {
 	ioectl -d "$1" --json peers >"names.$1.json" &&

@@ -4,13 +4,6 @@ test_description='odd mesh set-ups: a node peering with itself, a peer where not
 . "$TEST_DIRECTORY/lib-ioed.sh"
 . "$TEST_DIRECTORY/lib-mesh.sh"
 
-# has_text NODE TEXT: NODE lists an entry whose text is TEXT
-has_text () {
-	ioectl -d "$1" --json journal list >"texts.$1.json" &&
-	jq -r '.entries[].text' "texts.$1.json" >"texts.$1" &&
-	grep -qxF "$2" "texts.$1"
-}
-
 # link_error NODE ENDPOINT: the error NODE's link to ENDPOINT shows
 link_error () {
 	ioectl -d "$1" --json peers >"err.$1.json" &&
@@ -25,17 +18,6 @@ no_duplicates () {
 	test_must_be_empty "dup.$1" &&
 	jq -r '.entries[].text' "dup.$1.json" | sort | uniq -d >"dup.$1" &&
 	test_must_be_empty "dup.$1"
-}
-
-# writer NODE PREFIX COUNT: add COUNT entries "PREFIX 0" ... on NODE, one
-# after the other
-writer () {
-	w_i_=0
-	while test $w_i_ -lt $3
-	do
-		ioectl -d "$1" journal add "$2 $w_i_" >/dev/null || return 1
-		w_i_=$((w_i_ + 1))
-	done
 }
 
 test_expect_success 'set up a CA a' '

@@ -18,47 +18,9 @@ texts () {
 	jq -r '.entries[].text' "texts.$1.json" | sort
 }
 
-# count_prefix NODE PREFIX: NODE's entries whose text starts with PREFIX
-count_prefix () {
-	ioectl -d "$1" --json journal list -n 100000 >"count.$1.json" &&
-	jq --arg p "$2" '[.entries[] | select(.text | startswith($p))] | length' \
-		"count.$1.json"
-}
-
 # has_count NODE PREFIX N: NODE has exactly N entries starting with PREFIX
 has_count () {
 	test "$(count_prefix "$1" "$2")" = "$3"
-}
-
-# heads_of NODE: NODE's ledger heads on one line, sorted by author
-heads_of () {
-	ioectl -d "$1" --json ledger heads >"heads.$1.json" &&
-	jq -cS '.heads | sort_by(.author)' "heads.$1.json"
-}
-
-# same_heads NODE...: every NODE has the heads of the first
-same_heads () {
-	sh_first_=$(heads_of "$1") || return 1
-	shift
-	for sh_n_
-	do
-		test "$(heads_of "$sh_n_")" = "$sh_first_" || return 1
-	done
-}
-
-# wait_converged SECS NODE...: the heads agree within SECS seconds; if
-# not, show them and the links
-wait_converged () {
-	wc_secs_=$1
-	shift
-	wait_until "$wc_secs_" same_heads "$@" && return 0
-	for wc_n_
-	do
-		echo "heads and peers of $wc_n_:" >&4
-		ioectl -d "$wc_n_" ledger heads >&4 2>&1
-		ioectl -d "$wc_n_" peers >&4 2>&1
-	done
-	return 1
 }
 
 # peer_up NODE PEERNAME: NODE has an up link to PEERNAME

@@ -12,10 +12,6 @@ do
 done
 ep=tcp://127.0.0.1:$port
 
-journal_texts () {
-	ioectl -d "$1" --json journal list | jq -r '.entries[].text'
-}
-
 test_expect_success 'a node and a peer with a real certificate' '
 	ioed_start alpha -n alpha --listen $ep &&
 	ioectl -d alpha pki init --mesh hostile >/dev/null &&
