@@ -120,7 +120,9 @@ test_expect_success 'p and q list each other: two links between them, both up' '
 	jq -e "
 		[.peers[] | select(.name == \"p\" and .state == \"up\") | .direction] |
 		sort == [\"in\", \"out\"]
-	" q.json
+	" q.json &&
+	ioectl -d p --json status | jq -e ".peers == 1" &&
+	ioectl -d p status | grep -x "peers        1"
 '
 
 test_expect_success 'p and q converge with no entry twice' '

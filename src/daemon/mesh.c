@@ -1328,13 +1328,22 @@ mesh_tick(mesh_t *self)
 size_t
 mesh_peer_count(mesh_t *self)
 {
-	size_t n = 0;
+	zhashx_t *seen = zhashx_new();
+	size_t n;
 
+	/* Neighbours, not links: two nodes that both list the other have
+	 * two links. */
 	for (link_t *l = zlist_first(self->links); l != NULL;
 	     l = zlist_next(self->links)) {
-		if (l->state == LINK_UP)
-			n++;
+		char key[65];
+
+		if (l->state != LINK_UP)
+			continue;
+		hex_encode(l->peer.key, 32, key);
+		zhashx_insert(seen, key, (void *)1);
 	}
+	n = zhashx_size(seen);
+	zhashx_destroy(&seen);
 	return n;
 }
 

@@ -33,7 +33,7 @@ void mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n);
  * the milliseconds until it wants to run again. */
 long mesh_tick(mesh_t *self);
 
-/* Links that are up, and a JSON description of every link. */
+/* Neighbours with a link up, and a JSON description of every link. */
 size_t mesh_peer_count(mesh_t *self);
 json_t *mesh_peers_json(mesh_t *self);
 /* The mesh as this node sees it: {"self", "nodes":[{"key","name",
