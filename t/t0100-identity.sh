@@ -64,9 +64,10 @@ test_expect_success 'status shows node, fingerprint, key, version, uptime, entri
 	grep -E "^peers +[0-9]" out
 '
 
-test_expect_success 'status peers line is exactly as documented' '
+test_expect_success 'status peers line is exactly as documented, and says why the mesh waits' '
 	ioectl -d alpha status >out &&
-	grep -Ex "peers +0 \(mesh links are not in this version yet\)" out
+	grep -Ex "peers +0" out &&
+	grep -Ex "mesh +not running: this node has no mesh certificate .*" out
 '
 
 test_expect_success 'status --json has the documented fields' '
