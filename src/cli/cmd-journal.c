@@ -10,51 +10,6 @@
 #include "entry.h"
 #include "util.h"
 
-/* The text of the arguments, joined by spaces, or standard input for
- * "-". Caller frees. Returns NULL after printing why. */
-static char *
-cmd_journal_text(struct ioectl_ctx *ctx, struct args *args, size_t *len,
-    int *rc)
-{
-	char *text, *cause = NULL, *next;
-
-	if (args->argc == 1 && strcmp(args->argv[0], "-") == 0) {
-		text = read_stream(STDIN_FILENO, ENTRY_BODY_MAX, len, &cause);
-		if (text == NULL) {
-			*rc = cmd_error(ctx, EXIT_FAILED,
-			    strstr(cause, "larger than") != NULL ? "too_large"
-								 : "invalid",
-			    "standard input: %s", cause);
-			free(cause);
-			return NULL;
-		}
-		/* echo and here-documents end with a newline nobody typed. */
-		if (*len > 0 && text[*len - 1] == '\n')
-			text[--*len] = '\0';
-		if (strlen(text) != *len) {
-			free(text);
-			*rc = cmd_error(ctx, EXIT_FAILED, "invalid",
-			    "the text holds a NUL character");
-			return NULL;
-		}
-	} else {
-		text = xstrdup(args->argv[0]);
-		for (int i = 1; i < args->argc; i++) {
-			next = xasprintf("%s %s", text, args->argv[i]);
-			free(text);
-			text = next;
-		}
-		*len = strlen(text);
-	}
-	if (!text_is_utf8(text, *len)) {
-		free(text);
-		*rc = cmd_error(ctx, EXIT_FAILED, "invalid",
-		    "the text is not valid UTF-8");
-		return NULL;
-	}
-	return text;
-}
-
 static int
 cmd_journal_add_exec(struct ioectl_ctx *ctx, struct args *args)
 {
@@ -63,7 +18,7 @@ cmd_journal_add_exec(struct ioectl_ctx *ctx, struct args *args)
 	char *text;
 	int rc;
 
-	if ((text = cmd_journal_text(ctx, args, &len, &rc)) == NULL)
+	if ((text = cmd_text(ctx, args->argc, args->argv, &len, &rc)) == NULL)
 		return rc;
 	rc = cmd_call(ctx, "journal.add",
 	    json_pack("{s:s%}", "text", text, len), &r);
@@ -196,15 +151,52 @@ static const struct ioectl_cmd cmd_journal_list_entry = {
 	.exec = cmd_journal_list_exec,
 };
 
+static int
+cmd_journal_export_exec(struct ioectl_ctx *ctx, struct args *args)
+{
+	const char *format = args_get(args, "format");
+	const char *since = args_get(args, "since");
+	json_t *params, *r;
+	int rc;
+
+	if (format == NULL)
+		return cmd_usage_error(ctx, args->cmd,
+		    "--format md or --format csv is needed");
+	params = json_pack("{s:s}", "format", format);
+	if ((rc = cmd_journal_time(ctx, since, "since", params)) != 0) {
+		json_decref(params);
+		return rc;
+	}
+	if ((rc = cmd_call(ctx, "export", params, &r)) != EXIT_OK)
+		return rc;
+	if (ctx->json)
+		cmd_print_json(r);
+	else
+		fputs(json_string_value(json_object_get(r, "text")), stdout);
+	json_decref(r);
+	return EXIT_OK;
+}
+
+static const struct ioectl_cmd cmd_journal_export_entry = {
+	.name = "export",
+	.usage = "journal export --format md|csv [--since TIME]",
+	.summary = "the after-action report: journal, alerts, "
+		   "acknowledgements",
+	.options = { { "format", 0, true }, { "since", 0, true } },
+	.max_args = 0,
+	.exec = cmd_journal_export_exec,
+};
+
 static const struct ioectl_cmd *const cmd_journal_subcmds[] = {
 	&cmd_journal_add_entry,
+	&cmd_journal_export_entry,
 	&cmd_journal_list_entry,
 	NULL,
 };
 
 const struct ioectl_cmd cmd_journal_entry = {
 	.name = "journal",
-	.usage = "journal add|list",
+	.usage = "journal add|export|list",
 	.summary = "the crisis cell's running log",
 	.subcmds = cmd_journal_subcmds,
 };

@@ -1,24 +1,38 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "entry.h"
 #include "proto.h"
 #include "util.h"
 
 const struct ioectl_cmd *const cmd_table[] = {
+	&cmd_ack_entry,
+	&cmd_alert_entry,
+	&cmd_alerts_entry,
 	&cmd_help_entry,
+	&cmd_history_entry,
 	&cmd_journal_entry,
 	&cmd_ledger_entry,
 	&cmd_map_entry,
+	&cmd_msg_entry,
 	&cmd_peers_entry,
 	&cmd_pki_entry,
+	&cmd_role_entry,
+	&cmd_room_entry,
+	&cmd_say_entry,
+	&cmd_search_entry,
 	&cmd_status_entry,
+	&cmd_tail_entry,
+	&cmd_user_entry,
 	&cmd_verify_entry,
 	&cmd_version_entry,
 	NULL,
@@ -178,6 +192,79 @@ cmd_option_name(char **argv)
 		return shortname;
 	}
 	return argv[optind - 1];
+}
+
+char *
+cmd_text(struct ioectl_ctx *ctx, int argc, char **argv, size_t *len, int *rc)
+{
+	char *text, *cause = NULL, *next;
+
+	if (argc == 1 && strcmp(argv[0], "-") == 0) {
+		text = read_stream(STDIN_FILENO, ENTRY_BODY_MAX, len, &cause);
+		if (text == NULL) {
+			*rc = cmd_error(ctx, EXIT_FAILED,
+			    strstr(cause, "larger than") != NULL ? "too_large"
+								 : "invalid",
+			    "standard input: %s", cause);
+			free(cause);
+			return NULL;
+		}
+		/* echo and here-documents end with a newline nobody typed. */
+		if (*len > 0 && text[*len - 1] == '\n')
+			text[--*len] = '\0';
+		if (strlen(text) != *len) {
+			free(text);
+			*rc = cmd_error(ctx, EXIT_FAILED, "invalid",
+			    "the text holds a NUL character");
+			return NULL;
+		}
+	} else {
+		text = xstrdup(argv[0]);
+		for (int i = 1; i < argc; i++) {
+			next = xasprintf("%s %s", text, argv[i]);
+			free(text);
+			text = next;
+		}
+		*len = strlen(text);
+	}
+	if (!text_is_utf8(text, *len)) {
+		free(text);
+		*rc = cmd_error(ctx, EXIT_FAILED, "invalid",
+		    "the text is not valid UTF-8");
+		return NULL;
+	}
+	return text;
+}
+
+json_t *
+cmd_with_user(struct ioectl_ctx *ctx, json_t *params)
+{
+	if (ctx->user != NULL)
+		json_object_set_new(params, "user", json_string(ctx->user));
+	return params;
+}
+
+int
+cmd_duration(const char *s, long *seconds)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	long unit = 1;
+
+	if (!isdigit((unsigned char)*s) || n < 0)
+		return -1;
+	if (strcmp(end, "s") == 0 || *end == '\0')
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else
+		return -1;
+	if (n > 7 * 86400 / unit)
+		return -1;
+	*seconds = n * unit;
+	return 0;
 }
 
 char *

@@ -25,6 +25,7 @@ struct cmd_option {
 
 struct ioectl_ctx {
 	char *dir;
+	const char *user;	/* -u, $IOE_USER; NULL: the node's only user */
 	bool json;
 	int timeout_ms;
 	ctl_client_t *client;	/* connected on first call */
@@ -49,7 +50,18 @@ struct ioectl_cmd {
 
 extern const struct ioectl_cmd *const cmd_table[];
 
+extern const struct ioectl_cmd cmd_ack_entry;
+extern const struct ioectl_cmd cmd_alert_entry;
+extern const struct ioectl_cmd cmd_alerts_entry;
 extern const struct ioectl_cmd cmd_help_entry;
+extern const struct ioectl_cmd cmd_history_entry;
+extern const struct ioectl_cmd cmd_msg_entry;
+extern const struct ioectl_cmd cmd_role_entry;
+extern const struct ioectl_cmd cmd_room_entry;
+extern const struct ioectl_cmd cmd_say_entry;
+extern const struct ioectl_cmd cmd_search_entry;
+extern const struct ioectl_cmd cmd_tail_entry;
+extern const struct ioectl_cmd cmd_user_entry;
 extern const struct ioectl_cmd cmd_journal_entry;
 extern const struct ioectl_cmd cmd_ledger_entry;
 extern const struct ioectl_cmd cmd_map_entry;
@@ -90,6 +102,16 @@ int cmd_usage_error(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd,
 
 /* The option getopt just refused, as typed ("-x" even inside "-fx"). */
 const char *cmd_option_name(char **argv);
+
+/* The words of args joined by spaces, or standard input for a lone "-"
+ * (one trailing newline dropped), checked to be UTF-8 without NUL.
+ * Caller frees. Returns NULL after printing why, with *rc the status. */
+char *cmd_text(struct ioectl_ctx *ctx, int argc, char **argv, size_t *len,
+    int *rc);
+/* Adds the acting user (-u) to params, if one was given. Returns params. */
+json_t *cmd_with_user(struct ioectl_ctx *ctx, json_t *params);
+/* Parses a duration such as 90s, 5m, 1h into seconds. Returns 0 or -1. */
+int cmd_duration(const char *s, long *seconds);
 
 /* Prints obj as one line of JSON on stdout. */
 void cmd_print_json(json_t *obj);

@@ -16,7 +16,7 @@
 #define TIMEOUT_DEFAULT_MS 10000
 
 static const char usage_text[] =
-    "usage: ioectl [-hV] [-d DIR] [--json] [-t SECONDS] COMMAND [ARG ...]\n";
+    "usage: ioectl [-hV] [-d DIR] [-u USER] [--json] [-t SECONDS] COMMAND [ARG ...]\n";
 
 static int
 parse_timeout(const char *s, int *ms)
@@ -40,10 +40,11 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ioectl_ctx ctx = { NULL, false, TIMEOUT_DEFAULT_MS, NULL };
+	struct ioectl_ctx ctx = { NULL, NULL, false, TIMEOUT_DEFAULT_MS, NULL };
 	const char *dir = NULL, *timeout = getenv("IOE_TIMEOUT");
 	int c, rc;
 
@@ -54,12 +55,16 @@ main(int argc, char **argv)
 	}
 	opterr = 0;
 	/* '+': the global options end at the command's name. */
-	while ((c = getopt_long(argc, argv, "+:d:ht:V", longopts, NULL)) !=
+	ctx.user = getenv("IOE_USER");
+	if (ctx.user != NULL && *ctx.user == '\0')
+		ctx.user = NULL;
+	while ((c = getopt_long(argc, argv, "+:d:ht:u:V", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'J': ctx.json = true; break;
 		case 't': timeout = optarg; break;
+		case 'u': ctx.user = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			cmd_help_entry.exec(&ctx, &(struct args){ 0 });

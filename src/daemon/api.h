@@ -35,6 +35,25 @@ extern const api_method_t api_pki_sign;
 extern const api_method_t api_pki_install;
 extern const api_method_t api_pki_list;
 extern const api_method_t api_pki_revoke;
+extern const api_method_t api_user_add;
+extern const api_method_t api_user_list;
+extern const api_method_t api_room_create;
+extern const api_method_t api_room_join;
+extern const api_method_t api_room_leave;
+extern const api_method_t api_room_topic;
+extern const api_method_t api_room_list;
+extern const api_method_t api_say;
+extern const api_method_t api_msg;
+extern const api_method_t api_history;
+extern const api_method_t api_search;
+extern const api_method_t api_alert;
+extern const api_method_t api_ack;
+extern const api_method_t api_alerts;
+extern const api_method_t api_role_assign;
+extern const api_method_t api_role_unassign;
+extern const api_method_t api_role_deputy;
+extern const api_method_t api_role_list;
+extern const api_method_t api_export;
 
 const api_method_t *api_find(const char *name);
 

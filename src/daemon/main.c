@@ -14,6 +14,7 @@
 #include <czmq.h>
 
 #include "conf.h"
+#include "chat.h"
 #include "ctl_server.h"
 #include "daemon.h"
 #include "datadir.h"
@@ -228,6 +229,7 @@ run(ctl_server_t *server, mesh_t *mesh)
 {
 	zmq_pollitem_t items[256];
 	long timeout = 1000;
+	int64_t chat_us = 0;
 
 	while (!zsys_interrupted) {
 		size_t n = 1;
@@ -247,6 +249,11 @@ run(ctl_server_t *server, mesh_t *mesh)
 			mesh_handle(mesh, items + 1, n - 1);
 		}
 		timeout = mesh_tick(mesh);
+		/* Alerts past their deadline, about once a second. */
+		if (time_mono_us() - chat_us >= 1000000) {
+			chat_tick(mesh_node(mesh));
+			chat_us = time_mono_us();
+		}
 	}
 }
 

@@ -524,6 +524,12 @@ mesh_problem(mesh_t *self)
 	return self->problem;
 }
 
+node_t *
+mesh_node(mesh_t *self)
+{
+	return self->node;
+}
+
 admit_t *
 mesh_admit(mesh_t *self)
 {

@@ -42,6 +42,8 @@ json_t *mesh_peers_json(mesh_t *self);
 json_t *mesh_map_json(mesh_t *self);
 /* Why the mesh is not running, or NULL if it is. */
 const char *mesh_problem(mesh_t *self);
+/* The node the mesh serves. */
+node_t *mesh_node(mesh_t *self);
 /* The admission rules in force, or NULL without a certificate. */
 struct admit *mesh_admit(mesh_t *self);
 /* Why beacons are off although enabled, or NULL. */

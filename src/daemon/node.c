@@ -241,6 +241,16 @@ node_entry_event(node_t *self, const entry_t *entry)
 	    "author", author, "name", name, "seq", (json_int_t)entry->seq,
 	    "lamport", (json_int_t)entry->lamport, "time", when, "time_us",
 	    (json_int_t)entry->time_us, "kind", entry->kind);
+	/* Chat bodies are JSON: clients show them with no further request. */
+	if (entry->body_len > 0 && entry->body[0] == '{') {
+		json_t *body = json_loadb((const char *)entry->body,
+		    entry->body_len, 0, NULL);
+
+		if (json_is_object(body))
+			json_object_set_new(event, "body", body);
+		else
+			json_decref(body);
+	}
 	free(name);
 	return event;
 }

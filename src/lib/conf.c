@@ -62,8 +62,10 @@ conf_set_store_sync(conf_t *self, const char *value, char **cause)
 	return 0;
 }
 
+/* A byte limit within 1..ENTRY_BODY_MAX into *out. */
 static int
-conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
+conf_set_max_bytes(const char *key, const char *value, int64_t *out,
+    char **cause)
 {
 	char *end;
 	long long n;
@@ -71,15 +73,27 @@ conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
 	errno = 0;
 	n = strtoll(value, &end, 10);
 	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0)
-		return fail(cause, "bad journal.max_bytes '%s': not a whole "
-				   "number",
+		return fail(cause, "bad %s '%s': not a whole number", key,
 		    value);
 	if (n < 1 || n > ENTRY_BODY_MAX)
-		return fail(cause,
-		    "bad journal.max_bytes %lld: must be within 1..%d", n,
+		return fail(cause, "bad %s %lld: must be within 1..%d", key, n,
 		    ENTRY_BODY_MAX);
-	self->journal_max_bytes = n;
+	*out = n;
 	return 0;
+}
+
+static int
+conf_set_journal_max_bytes(conf_t *self, const char *value, char **cause)
+{
+	return conf_set_max_bytes("journal.max_bytes", value,
+	    &self->journal_max_bytes, cause);
+}
+
+static int
+conf_set_chat_max_bytes(conf_t *self, const char *value, char **cause)
+{
+	return conf_set_max_bytes("chat.max_bytes", value,
+	    &self->chat_max_bytes, cause);
 }
 
 int
@@ -193,6 +207,8 @@ static const struct conf_key {
 	{ "store.sync", conf_set_store_sync, "full or normal", false },
 	{ "journal", NULL, "a mapping", false },
 	{ "journal.max_bytes", conf_set_journal_max_bytes, "a number", false },
+	{ "chat", NULL, "a mapping", false },
+	{ "chat.max_bytes", conf_set_chat_max_bytes, "a number", false },
 };
 
 static const struct conf_key *
@@ -405,6 +421,7 @@ conf_defaults(conf_t *self)
 	self->log_level = LOG_LEVEL_WARNING;
 	self->store_sync = STORE_SYNC_FULL;
 	self->journal_max_bytes = CONF_JOURNAL_MAX_BYTES_DEFAULT;
+	self->chat_max_bytes = CONF_JOURNAL_MAX_BYTES_DEFAULT;
 	self->beacon_enabled = true;
 	self->beacon_port = CONF_BEACON_PORT_DEFAULT;
 }

@@ -14,6 +14,7 @@ typedef struct conf {
 	char *log_file;			/* log.file; NULL: DIR/ioed.log */
 	enum store_sync store_sync;	/* store.sync */
 	int64_t journal_max_bytes;	/* journal.max_bytes */
+	int64_t chat_max_bytes;		/* chat.max_bytes */
 	char *listen;			/* listen: tcp://HOST:PORT or NULL */
 	char **peers;			/* peers: tcp://HOST:PORT ... */
 	size_t npeers;

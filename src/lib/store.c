@@ -76,6 +76,58 @@ static const char *const migrations[] = {
 	"  not_after INTEGER NOT NULL,"
 	"  pem TEXT NOT NULL);"
 	"CREATE INDEX certificates_name ON certificates (name);",
+	/* 3: chat, alerts, roles. Each row keeps the (lamport, author, seq)
+	 * of the entry that set it, so that the latest in the log's total
+	 * order wins whatever order entries arrive in. */
+	"CREATE TABLE users ("
+	"  author BLOB NOT NULL, name TEXT NOT NULL,"
+	"  lamport INTEGER NOT NULL, PRIMARY KEY (author, name));"
+	"CREATE TABLE rooms ("
+	"  name TEXT PRIMARY KEY, topic TEXT NOT NULL,"
+	"  author BLOB NOT NULL, user TEXT NOT NULL,"
+	"  lamport INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,"
+	"  topic_lamport INTEGER NOT NULL, topic_author BLOB NOT NULL,"
+	"  topic_seq INTEGER NOT NULL);"
+	"CREATE TABLE members ("
+	"  room TEXT NOT NULL, author BLOB NOT NULL, user TEXT NOT NULL,"
+	"  joined INTEGER NOT NULL,"
+	"  lamport INTEGER NOT NULL, by BLOB NOT NULL, seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (room, author, user));"
+	"CREATE TABLE messages ("
+	"  id BLOB UNIQUE NOT NULL, room TEXT NOT NULL,"
+	"  author BLOB NOT NULL, user TEXT NOT NULL,"
+	"  lamport INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX messages_order ON messages (room, lamport, author, seq);"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (text, "
+	"  content = 'messages', content_rowid = 'rowid');"
+	"CREATE TABLE mentions (msg BLOB NOT NULL, name TEXT NOT NULL,"
+	"  node TEXT, PRIMARY KEY (msg, name, node));"
+	"CREATE TABLE alerts ("
+	"  id BLOB PRIMARY KEY, room TEXT NOT NULL,"
+	"  author BLOB NOT NULL, user TEXT NOT NULL, text TEXT NOT NULL,"
+	"  level TEXT NOT NULL, to_role TEXT, deadline_s INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL, lamport INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL);"
+	"CREATE TABLE acks ("
+	"  alert BLOB NOT NULL, author BLOB NOT NULL, user TEXT NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (alert, author, user));"
+	"CREATE TABLE escalations ("
+	"  alert BLOB NOT NULL, round INTEGER NOT NULL, role TEXT,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (alert, round));"
+	"CREATE TABLE roles ("
+	"  role TEXT NOT NULL, user TEXT NOT NULL, held INTEGER NOT NULL,"
+	"  lamport INTEGER NOT NULL, author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL, PRIMARY KEY (role, user));"
+	"CREATE TABLE deputies ("
+	"  role TEXT PRIMARY KEY, deputy TEXT NOT NULL,"
+	"  lamport INTEGER NOT NULL, author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL);"
+	/* Local to this node, not derived from the log: what each of its
+	 * users has read. */
+	"CREATE TABLE read_marks ("
+	"  room TEXT NOT NULL, user TEXT NOT NULL, lamport INTEGER NOT NULL,"
+	"  PRIMARY KEY (room, user));",
 };
 
 static int

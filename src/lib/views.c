@@ -9,6 +9,7 @@
 #include "pki.h"
 #include "util.h"
 #include "views.h"
+#include "views-chat.h"
 
 static int
 views_step(sqlite3 *db, sqlite3_stmt *s, char **cause)
@@ -158,12 +159,31 @@ views_apply_cert(sqlite3 *db, const entry_t *e, char **cause)
 static const struct {
 	const char *kind;
 	int (*apply)(sqlite3 *, const entry_t *, char **);
-	const char *table;
 } views[] = {
-	{ "node", views_apply_node, "nodes" },
-	{ "journal", views_apply_journal, "journal" },
-	{ "pki.revoke", views_apply_revoke, "revocations" },
-	{ "pki.cert", views_apply_cert, "certificates" },
+	{ "node", views_apply_node },
+	{ "journal", views_apply_journal },
+	{ "pki.revoke", views_apply_revoke },
+	{ "pki.cert", views_apply_cert },
+	{ "user", views_chat_user },
+	{ "room.create", views_chat_room },
+	{ "room.topic", views_chat_room },
+	{ "room.join", views_chat_member },
+	{ "room.leave", views_chat_member },
+	{ "msg", views_chat_msg },
+	{ "dm", views_chat_msg },
+	{ "alert", views_chat_alert },
+	{ "ack", views_chat_ack },
+	{ "alert.escalate", views_chat_escalate },
+	{ "role.assign", views_chat_role },
+	{ "role.unassign", views_chat_role },
+	{ "role.deputy", views_chat_deputy },
+};
+
+/* Every table derived from the log (read_marks is not: it is local). */
+static const char *const view_tables[] = {
+	"nodes", "journal", "revocations", "certificates", "users", "rooms",
+	"members", "messages_fts", "messages", "mentions", "alerts", "acks",
+	"escalations", "roles", "deputies",
 };
 
 int
@@ -181,14 +201,18 @@ views_apply(store_t *store, const entry_t *entry, char **cause)
 int
 views_clear(store_t *store, char **cause)
 {
-	for (size_t i = 0; i < sizeof views / sizeof *views; i++) {
-		char *sql = xasprintf("DELETE FROM %s", views[i].table);
+	for (size_t i = 0; i < sizeof view_tables / sizeof *view_tables; i++) {
+		/* An external-content full-text index is emptied by command. */
+		char *sql = strcmp(view_tables[i], "messages_fts") == 0
+		    ? xstrdup("INSERT INTO messages_fts (messages_fts) "
+			      "VALUES ('delete-all')")
+		    : xasprintf("DELETE FROM %s", view_tables[i]);
 		int rc = sqlite3_exec(store_db(store), sql, NULL, NULL, NULL);
 
 		free(sql);
 		if (rc != SQLITE_OK)
 			return fail(cause, "cannot clear view '%s': %s",
-			    views[i].table, sqlite3_errmsg(store_db(store)));
+			    view_tables[i], sqlite3_errmsg(store_db(store)));
 	}
 	return 0;
 }
