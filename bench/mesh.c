@@ -43,6 +43,7 @@
 #include <czmq.h>
 #include <jansson.h>
 
+#include "bench.h"
 #include "ctl_client.h"
 #include "datadir.h"
 #include "entry.h"
@@ -51,17 +52,11 @@
 
 extern char **environ;
 
-#define BENCH_COUNT_MAX 10000000
 #define BENCH_CLIENTS_MAX 256
-#define BENCH_SECONDS_MAX 3600
 #define BENCH_NODES_MAX 64
-/* Journal text: a short field report, as bench/append writes. */
-#define BENCH_TEXT_SIZE 100
-/* The signed entry that text makes: what a hop carries. */
+/* The signed entry a journal text makes: what a hop carries. */
 #define BENCH_ENTRY_SIZE (ENTRY_FIXED_SIZE + sizeof "journal" - 1 + \
 	BENCH_TEXT_SIZE)
-/* Per control request, as ioectl waits by default. */
-#define BENCH_TIMEOUT_MS 10000
 /* An entry that has not reached every node by then is counted lost. */
 #define BENCH_ENTRY_WAIT_US 10000000
 /* Spread stops after that many lost entries: the mesh is broken. */
@@ -93,14 +88,15 @@ struct bench_row {
 	char *label;
 	char *figure;
 	char *unit;		/* of the rate */
-	size_t ops;
-	double secs;
-	double rate;
-	int64_t p50, p99;	/* µs; -1: none */
+	struct bench_stats st;
 	int hops;
 };
 
-static const char *prog = "mesh";
+/* Every ratio's name holds one two-byte "÷": one more byte of width. */
+static const struct bench_table table = { .figure = 50, .ops = 7,
+	.unit = 14, .lat = 8, .ratio = 72, .decimals = 2 };
+
+const char *const bench_prog = "mesh";
 
 static void
 usage(void)
@@ -119,44 +115,9 @@ usage(void)
 	exit(2);
 }
 
-static long long
-parse_number(const char *s, long long min, long long max, const char *what)
-{
-	char *end;
-	long long n;
-
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || n < min || n > max) {
-		fprintf(stderr, "%s: bad %s '%s': use %lld..%lld\n", prog, what,
-		    s, min, max);
-		exit(2);
-	}
-	return n;
-}
-
-static int
-bench_compare(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest rank over n sorted values; -1 if there are none. */
-static int64_t
-bench_percentile(const int64_t *v, size_t n, size_t pct)
-{
-	size_t rank = (n * pct + 99) / 100;
-
-	if (n == 0)
-		return -1;
-	return v[rank == 0 ? 0 : rank - 1];
-}
-
 static void
 bench_row_set(struct bench_row *r, const char *key, const char *label,
-    char *figure, const char *unit, int64_t *lat, size_t nlat, size_t ops,
+    char *figure, const char *unit, bench_samples_t *lat, size_t ops,
     int64_t elapsed_us)
 {
 	memset(r, 0, sizeof *r);
@@ -164,13 +125,7 @@ bench_row_set(struct bench_row *r, const char *key, const char *label,
 	r->label = xstrdup(label);
 	r->figure = figure;
 	r->unit = xstrdup(unit);
-	r->ops = ops;
-	r->secs = elapsed_us / 1e6;
-	r->rate = elapsed_us > 0 ? (double)ops * 1e6 / elapsed_us : 0;
-	if (lat != NULL)
-		qsort(lat, nlat, sizeof *lat, bench_compare);
-	r->p50 = lat != NULL ? bench_percentile(lat, nlat, 50) : -1;
-	r->p99 = lat != NULL ? bench_percentile(lat, nlat, 99) : -1;
+	bench_stats_set(&r->st, ops, elapsed_us, lat);
 }
 
 static void
@@ -254,8 +209,8 @@ bench_out_write(struct bench_out *o, const char *path, char **cause)
 		fprintf(fp,
 		    "row\t%s\t%s\t%zu\t%.6f\t%.3f\t%" PRId64 "\t%" PRId64
 		    "\t%d\t%s\t%s\n",
-		    r->key, r->label, r->ops, r->secs, r->rate, r->p50, r->p99,
-		    r->hops, r->unit, r->figure);
+		    r->key, r->label, r->st.ops, r->st.secs, r->st.rate,
+		    r->st.p50, r->st.p99, r->hops, r->unit, r->figure);
 	}
 	for (size_t i = 0; i < o->nnotes; i++) {
 		bench_clean(strchr(o->notes[i], '\t') + 1);
@@ -287,19 +242,6 @@ bench_node_name(const char *dir)
 	return slash != NULL && slash[1] != '\0' ? slash + 1 : dir;
 }
 
-/* A journal text of exactly BENCH_TEXT_SIZE bytes, different each time. */
-static void
-bench_text(char *text, int client, size_t n)
-{
-	int len = snprintf(text, BENCH_TEXT_SIZE + 1,
-	    "bench mesh: client %d, entry %zu, pid %ld ", client, n,
-	    (long)getpid());
-
-	if (len >= 0 && (size_t)len < BENCH_TEXT_SIZE)
-		memset(text + len, '.', BENCH_TEXT_SIZE - (size_t)len);
-	text[BENCH_TEXT_SIZE] = '\0';
-}
-
 /* One call on a fresh client: status, ledger.heads, peers. */
 static json_t *
 bench_call(const char *dir, const char *method, char **cause)
@@ -318,33 +260,11 @@ bench_call(const char *dir, const char *method, char **cause)
 	return result;
 }
 
-static int
-bench_status_int(ctl_client_t *client, const char *dir, const char *field,
-    int64_t *v, char **cause)
-{
-	json_t *result = NULL;
-	json_int_t n;
-	char *code = NULL;
-	int rc = -1;
-
-	if (ctl_client_call(client, "status", NULL, BENCH_TIMEOUT_MS, &result,
-		&code, cause) != CTL_OK)
-		goto done;
-	if (json_unpack(result, "{s:I}", field, &n) != 0) {
-		fail(cause, "the status of '%s' has no '%s'", dir, field);
-		goto done;
-	}
-	*v = n;
-	rc = 0;
-done:
-	free(code);
-	json_decref(result);
-	return rc;
-}
-
-/* Messages the node's links dropped because a send queue was full. */
+/* A counter of the node's links, summed over them: "dropped" (messages
+ * dropped because a send queue was full) or "bytes_in". Returns -1 if
+ * unknown. */
 static int64_t
-bench_dropped(const char *dir)
+bench_peers_sum(const char *dir, const char *field)
 {
 	char *cause = NULL;
 	json_t *r = bench_call(dir, "peers", &cause), *p;
@@ -355,7 +275,7 @@ bench_dropped(const char *dir)
 	if (r == NULL)
 		return -1;
 	json_array_foreach(json_object_get(r, "peers"), i, p)
-		n += json_integer_value(json_object_get(p, "dropped"));
+		n += json_integer_value(json_object_get(p, field));
 	json_decref(r);
 	return n;
 }
@@ -424,24 +344,6 @@ bench_cpu_ns(const char *dir)
 	return sum;
 }
 
-/* Bytes the node's links took in, or -1. */
-static int64_t
-bench_bytes_in(const char *dir)
-{
-	char *cause = NULL;
-	json_t *r = bench_call(dir, "peers", &cause), *p;
-	int64_t n = 0;
-	size_t i;
-
-	free(cause);
-	if (r == NULL)
-		return -1;
-	json_array_foreach(json_object_get(r, "peers"), i, p)
-		n += json_integer_value(json_object_get(p, "bytes_in"));
-	json_decref(r);
-	return n;
-}
-
 static void
 usage_read(struct usage *u, int n, char **dirs)
 {
@@ -450,7 +352,7 @@ usage_read(struct usage *u, int n, char **dirs)
 		u->bytes_in = xcalloc((size_t)n, sizeof *u->bytes_in);
 	}
 	for (int i = 0; i < n; i++) {
-		u->bytes_in[i] = bench_bytes_in(dirs[i]);
+		u->bytes_in[i] = bench_peers_sum(dirs[i], "bytes_in");
 		u->cpu_ns[i] = bench_cpu_ns(dirs[i]);
 	}
 	u->t = time_mono_us();
@@ -866,165 +768,11 @@ watch_missing(struct watch *w, const struct rec *r)
 	return s;
 }
 
-/* --- writers -----------------------------------------------------------
- * journal.add from several clients at once, as in bench/append. */
-
-struct writers {
-	const char *dir;
-	size_t count;
-	int64_t deadline_us;	/* set before go */
-	atomic_size_t tickets;
-	atomic_size_t slots;
-	atomic_bool stop;
-	int64_t *lat_us;	/* of each journal.add */
-	struct watch *watch;	/* NULL, or where the ids are claimed */
-	pthread_mutex_t lock;	/* for the fields below */
-	pthread_cond_t cond;
-	int ready;
-	bool go;
-	size_t errors;
-	char *cause;
-};
-
-struct writer {
-	struct writers *b;
-	int index;
-	pthread_t thread;
-};
-
+/* The writers' entries, claimed as ours as they are acknowledged. */
 static void
-writers_error(struct writers *b, char *cause)
+bench_claim(void *arg, const char *id, int64_t sent)
 {
-	pthread_mutex_lock(&b->lock);
-	b->errors++;
-	if (b->cause == NULL) {
-		b->cause = cause;
-		cause = NULL;
-	}
-	pthread_mutex_unlock(&b->lock);
-	free(cause);
-	atomic_store(&b->stop, true);
-}
-
-static void *
-writer_run(void *arg)
-{
-	struct writer *c = arg;
-	struct writers *b = c->b;
-	char text[BENCH_TEXT_SIZE + 1], *cause = NULL, *code = NULL;
-	json_t *result = NULL;
-	ctl_client_t *client;
-	const char *id;
-	int64_t t0, t1;
-	size_t ticket;
-
-	client = ctl_client_new(b->dir, &cause);
-	/* ZeroMQ connects lazily: a first round trip keeps the connection
-	 * set-up out of the figure. */
-	if (client != NULL &&
-	    ctl_client_call(client, "status", NULL, BENCH_TIMEOUT_MS, &result,
-		&code, &cause) != CTL_OK)
-		ctl_client_destroy(&client);
-	json_decref(result);
-	result = NULL;
-	free(code);
-	code = NULL;
-	if (client == NULL) {
-		writers_error(b, cause);
-		cause = NULL;
-	}
-	pthread_mutex_lock(&b->lock);
-	b->ready++;
-	pthread_cond_broadcast(&b->cond);
-	while (!b->go)
-		pthread_cond_wait(&b->cond, &b->lock);
-	pthread_mutex_unlock(&b->lock);
-
-	while (client != NULL && !atomic_load(&b->stop) && !zsys_interrupted) {
-		ticket = atomic_fetch_add(&b->tickets, 1);
-		if (ticket >= b->count ||
-		    (t0 = time_mono_us()) >= b->deadline_us)
-			break;
-		bench_text(text, c->index, ticket);
-		if (ctl_client_call(client, "journal.add",
-			json_pack("{s:s}", "text", text), BENCH_TIMEOUT_MS,
-			&result, &code, &cause) != CTL_OK) {
-			writers_error(b, cause);
-			cause = NULL;
-			free(code);
-			code = NULL;
-			break;
-		}
-		t1 = time_mono_us();
-		if (json_unpack(result, "{s:s}", "id", &id) != 0) {
-			writers_error(b, xstrdup("journal.add gave no id"));
-			json_decref(result);
-			break;
-		}
-		if (b->watch != NULL)
-			watch_claim(b->watch, id, t0);
-		json_decref(result);
-		b->lat_us[atomic_fetch_add(&b->slots, 1)] = t1 - t0;
-	}
-	ctl_client_destroy(&client);
-	return NULL;
-}
-
-/* Writes up to count entries on dir from clients at once, for at most
- * seconds. Sets *start (when they began), *n (entries acknowledged) and
- * lat_us[0..n). Returns 0, or -1 with *cause set if any request failed
- * (what was done is still counted). */
-static int
-writers_run(const char *dir, int clients, size_t count, int seconds,
-    struct watch *watch, int64_t *lat_us, int64_t *start, size_t *n,
-    char **cause)
-{
-	struct writer *c = xcalloc((size_t)clients, sizeof *c);
-	struct writers b;
-	int started, err, rc = 0;
-
-	memset(&b, 0, sizeof b);
-	b.dir = dir;
-	b.count = count;
-	b.lat_us = lat_us;
-	b.watch = watch;
-	atomic_init(&b.tickets, 0);
-	atomic_init(&b.slots, 0);
-	atomic_init(&b.stop, false);
-	pthread_mutex_init(&b.lock, NULL);
-	pthread_cond_init(&b.cond, NULL);
-	for (started = 0; started < clients; started++) {
-		c[started].b = &b;
-		c[started].index = started + 1;
-		if ((err = pthread_create(&c[started].thread, NULL, writer_run,
-			 &c[started])) != 0) {
-			writers_error(&b, xasprintf("cannot start client "
-						    "thread %d: %s",
-			    started + 1, strerror(err)));
-			break;
-		}
-	}
-	pthread_mutex_lock(&b.lock);
-	while (b.ready < started)
-		pthread_cond_wait(&b.cond, &b.lock);
-	*start = time_mono_us();
-	b.deadline_us = *start + (int64_t)seconds * 1000000;
-	b.go = true;
-	pthread_cond_broadcast(&b.cond);
-	pthread_mutex_unlock(&b.lock);
-	for (int i = 0; i < started; i++)
-		pthread_join(c[i].thread, NULL);
-	*n = atomic_load(&b.slots);
-	if (b.errors > 0) {
-		fail(cause, "%zu of %d clients failed, the first with: %s",
-		    b.errors, clients, b.cause);
-		rc = -1;
-	}
-	free(b.cause);
-	pthread_cond_destroy(&b.cond);
-	pthread_mutex_destroy(&b.lock);
-	free(c);
-	return rc;
+	watch_claim(arg, id, sent);
 }
 
 /* --- heads -------------------------------------------------------------- */
@@ -1119,18 +867,33 @@ rtt_serve(void *arg)
 	return NULL;
 }
 
+/* Round trip number i of msg (BENCH_ENTRY_SIZE bytes) to the echo server
+ * at ep. Returns 0, or -1 with *cause set. */
+static int
+rtt_once(void *sock, const char *ep, char *msg, size_t i, char **cause)
+{
+	zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+	char buf[BENCH_ENTRY_SIZE];
+
+	memcpy(msg, &i, sizeof i);
+	if (zmq_send(sock, msg, BENCH_ENTRY_SIZE, 0) < 0)
+		return fail(cause, "send: %s", zmq_strerror(errno));
+	if (zmq_poll(&item, 1, 2000) != 1 ||
+	    zmq_recv(sock, buf, sizeof buf, 0) != (int)sizeof buf)
+		return fail(cause, "no echo from '%s' within 2 s", ep);
+	return 0;
+}
+
 /* One figure of round trips. Returns 0, or -1 with *cause set. */
 static int
 rtt_run(const struct bench_opts *o, bool curve, struct bench_row *row,
     char **cause)
 {
 	struct rtt_server s;
-	char spub[41], cpub[41], csec[41], ep[64];
-	char msg[BENCH_ENTRY_SIZE], buf[BENCH_ENTRY_SIZE];
+	char spub[41], cpub[41], csec[41], ep[64], msg[BENCH_ENTRY_SIZE];
 	void *ctx = NULL, *sock = NULL;
-	int64_t *lat = xcalloc(o->count, sizeof *lat);
-	int64_t start, deadline, t0, t1;
-	size_t n = 0;
+	bench_samples_t *lat = bench_samples_new(o->count);
+	struct bench_timer t;
 	pthread_t thread;
 	int zero = 0, err, rc = -1;
 	bool started = false;
@@ -1177,30 +940,15 @@ rtt_run(const struct bench_opts *o, bool curve, struct bench_row *row,
 	memset(msg, 'x', sizeof msg);
 	/* The first round trips carry the handshake; they are not
 	 * counted. */
-	start = t0 = time_mono_us();
-	deadline = start + (int64_t)o->seconds * 1000000;
-	for (size_t i = 0; i < BENCH_RTT_WARMUP + o->count; i++) {
-		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-
-		if (i == BENCH_RTT_WARMUP)
-			start = t0 = time_mono_us();
-		if (i >= BENCH_RTT_WARMUP && (t0 >= deadline ||
-		    zsys_interrupted))
-			break;
-		memcpy(msg, &i, sizeof i);
-		if (zmq_send(sock, msg, sizeof msg, 0) < 0) {
-			fail(cause, "send: %s", zmq_strerror(errno));
+	for (size_t i = 0; i < BENCH_RTT_WARMUP; i++)
+		if (rtt_once(sock, ep, msg, i, cause) != 0)
 			goto done;
-		}
-		if (zmq_poll(&item, 1, 2000) != 1 ||
-		    zmq_recv(sock, buf, sizeof buf, 0) != (int)sizeof buf) {
-			fail(cause, "no echo from '%s' within 2 s", ep);
+	bench_timer_start(&t, lat, o->count, o->seconds);
+	while (bench_timer_more(&t)) {
+		if (rtt_once(sock, ep, msg, BENCH_RTT_WARMUP + t.n,
+			cause) != 0)
 			goto done;
-		}
-		t1 = time_mono_us();
-		if (i >= BENCH_RTT_WARMUP)
-			lat[n++] = t1 - t0;
-		t0 = t1;
+		bench_timer_done(&t);
 	}
 	{
 		char *key = xasprintf("rtt.%s%s%s", curve ? "curve" : "plain",
@@ -1212,7 +960,7 @@ rtt_run(const struct bench_opts *o, bool curve, struct bench_row *row,
 			o->label != NULL ? " (" : "",
 			o->label != NULL ? o->label : "",
 			o->label != NULL ? ")" : ""),
-		    "round trips/s", lat, n, n, t0 - start);
+		    "round trips/s", lat, t.n, bench_timer_elapsed(&t));
 		free(key);
 	}
 	rc = 0;
@@ -1228,7 +976,7 @@ done:
 	free(s.cause);
 	pthread_cond_destroy(&s.cond);
 	pthread_mutex_destroy(&s.lock);
-	free(lat);
+	bench_samples_destroy(&lat);
 	return rc;
 }
 
@@ -1263,8 +1011,8 @@ static int
 cmd_settle(struct bench_opts *o, int argc, char **argv,
     struct bench_out *out, char **cause)
 {
-	int64_t start = time_mono_us(), deadline = start +
-	    (int64_t)o->seconds * 1000000;
+	int64_t start = time_mono_us();
+	int64_t deadline = bench_deadline(start, o->seconds);
 	json_t **heads;
 	bool same = false;
 	int rc = -1;
@@ -1300,7 +1048,7 @@ cmd_settle(struct bench_opts *o, int argc, char **argv,
 		goto done;
 	}
 	fprintf(stderr, "%s: %d nodes hold the same %zu heads (%.2f s)\n",
-	    prog, argc, json_object_size(heads[0]),
+	    bench_prog, argc, json_object_size(heads[0]),
 	    (time_mono_us() - start) / 1e6);
 	rc = 0;
 done:
@@ -1369,7 +1117,7 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 	char text[BENCH_TEXT_SIZE + 1], *code = NULL;
 	ctl_client_t *client = NULL;
 	struct watch *w = NULL;
-	int64_t *all, *after, **node_after;
+	bench_samples_t *all, *after, **node_after;
 	int64_t start, deadline, t0 = 0, t1;
 	struct usage u0, u1, i0, i1;
 	size_t n = 0, lost = 0;
@@ -1382,11 +1130,11 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 	memset(&u1, 0, sizeof u1);
 	memset(&i0, 0, sizeof i0);
 	memset(&i1, 0, sizeof i1);
-	all = xcalloc(o->count, sizeof *all);
-	after = xcalloc(o->count, sizeof *after);
+	all = bench_samples_new(o->count);
+	after = bench_samples_new(o->count);
 	node_after = xcalloc((size_t)argc, sizeof *node_after);
 	for (int i = 0; i < argc; i++)
-		node_after[i] = xcalloc(o->count, sizeof **node_after);
+		node_after[i] = bench_samples_new(o->count);
 	if ((w = watch_new(argc, argv, cause)) == NULL ||
 	    (client = ctl_client_new(argv[0], cause)) == NULL ||
 	    bench_warmup(w, client, argv[0], cause) != 0)
@@ -1397,7 +1145,7 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 	usage_read(&u0, argc, argv);
 
 	start = time_mono_us();
-	deadline = start + (int64_t)o->seconds * 1000000;
+	deadline = bench_deadline(start, o->seconds);
 	while (n + lost < o->count && (t0 = time_mono_us()) < deadline &&
 	    !zsys_interrupted) {
 		json_t *result = NULL;
@@ -1433,10 +1181,10 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 		for (int i = 0; i < argc; i++)
 			if (r->at[i] > t1)
 				t1 = r->at[i];
-		all[n] = t1 - t0;
-		after[n] = t1 - r->at[0];
+		bench_samples_add(all, t1 - t0);
+		bench_samples_add(after, t1 - r->at[0]);
 		for (int i = 1; i < argc; i++)
-			node_after[i][n] = r->at[i] - r->at[0];
+			bench_samples_add(node_after[i], r->at[i] - r->at[0]);
 		n++;
 	}
 	t1 = time_mono_us();
@@ -1444,7 +1192,7 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 
 	bench_row_set(bench_out_row(out), o->key, o->label,
 	    xasprintf("%s, entry reaches all %d", o->label, argc),
-	    "entries/s", all, n, n, t1 - start);
+	    "entries/s", all, n, t1 - start);
 	out->rows[out->nrows - 1].hops = o->hops;
 	{
 		char *key = xasprintf("%s.after", o->key);
@@ -1452,7 +1200,7 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 		bench_row_set(bench_out_row(out), key, o->label,
 		    xasprintf("%s, the same after origin's commit",
 			o->label),
-		    "entries/s", after, n, n, t1 - start);
+		    "entries/s", after, n, t1 - start);
 		out->rows[out->nrows - 1].hops = o->hops;
 		free(key);
 	}
@@ -1461,13 +1209,10 @@ cmd_spread(struct bench_opts *o, int argc, char **argv,
 		char *s = xstrdup("");
 
 		for (int i = 1; i < argc; i++) {
-			char *t;
-
-			qsort(node_after[i], n, sizeof **node_after,
-			    bench_compare);
-			t = xasprintf("%s %s %" PRId64, s,
+			char *t = xasprintf("%s %s %" PRId64, s,
 			    bench_node_name(argv[i]),
-			    bench_percentile(node_after[i], n, 50));
+			    bench_samples_percentile(node_after[i], 50));
+
 			free(s);
 			s = t;
 		}
@@ -1502,10 +1247,10 @@ done:
 	usage_free(&i0);
 	usage_free(&i1);
 	for (int i = 0; i < argc; i++)
-		free(node_after[i]);
+		bench_samples_destroy(&node_after[i]);
 	free(node_after);
-	free(all);
-	free(after);
+	bench_samples_destroy(&all);
+	bench_samples_destroy(&after);
 	return rc;
 }
 
@@ -1516,9 +1261,10 @@ static int
 cmd_push(struct bench_opts *o, int argc, char **argv, struct bench_out *out,
     char **cause)
 {
-	int64_t *lat_add = xcalloc(o->count, sizeof *lat_add);
-	int64_t *lat_leaves = xcalloc(o->count, sizeof *lat_leaves);
+	bench_samples_t *lat_add = bench_samples_new(o->count);
+	bench_samples_t *lat_leaves = bench_samples_new(o->count);
 	int64_t start = 0, write_end, last = 0, dropped0, dropped1;
+	struct bench_writers writers;
 	ctl_client_t *client = NULL;
 	struct watch *w = NULL;
 	size_t n = 0, done = 0, base, m = 0, late = 0;
@@ -1538,15 +1284,18 @@ cmd_push(struct bench_opts *o, int argc, char **argv, struct bench_out *out,
 		goto done;
 	ctl_client_destroy(&client);
 	base = w->nours;
-	dropped0 = bench_dropped(argv[0]);
+	dropped0 = bench_peers_sum(argv[0], "dropped");
 	usage_read(&u0, argc, argv);
 
-	writers_run(argv[0], o->clients, o->count, o->seconds, w, lat_add,
-	    &start, &n, &wcause);
+	writers = (struct bench_writers){ .dir = argv[0],
+		.clients = o->clients, .count = o->count,
+		.seconds = o->seconds, .added = bench_claim, .arg = w };
+	bench_writers_run(&writers, lat_add, &start, &wcause);
 	write_end = time_mono_us();
+	n = bench_samples_count(lat_add);
 	done = watch_wait_all(w, write_end + BENCH_DRAIN_US) - base;
 	usage_read(&u1, argc, argv);
-	dropped1 = bench_dropped(argv[0]);
+	dropped1 = bench_peers_sum(argv[0], "dropped");
 
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = base; i < w->nours; i++) {
@@ -1562,7 +1311,8 @@ cmd_push(struct bench_opts *o, int argc, char **argv, struct bench_out *out,
 		}
 		if (!all)
 			continue;
-		lat_leaves[m++] = t - r->sent;
+		bench_samples_add(lat_leaves, t - r->sent);
+		m++;
 		if (t > last)
 			last = t;
 		/* Beyond a few seconds only anti-entropy brings an entry. */
@@ -1577,13 +1327,13 @@ cmd_push(struct bench_opts *o, int argc, char **argv, struct bench_out *out,
 		bench_row_set(bench_out_row(out), key, o->label,
 		    xasprintf("%s, centre journal.add, %d client%s", o->label,
 			o->clients, o->clients == 1 ? "" : "s"),
-		    "appends/s", lat_add, n, n, write_end - start);
+		    "appends/s", lat_add, n, write_end - start);
 		free(key);
 	}
 	bench_row_set(bench_out_row(out), o->key, o->label,
 	    xasprintf("%s, all %d leaves have every entry", o->label,
 		argc - 1),
-	    "entries/s", lat_leaves, m, m, last > start ? last - start : 0);
+	    "entries/s", lat_leaves, m, last > start ? last - start : 0);
 	bench_out_note(out, o->key, "%s: the last leaf had the last entry "
 				    "%.3f s after the last write; %zu of %zu "
 				    "entries took over 2 s to reach every leaf",
@@ -1620,8 +1370,8 @@ done:
 	watch_destroy(&w);
 	usage_free(&u0);
 	usage_free(&u1);
-	free(lat_add);
-	free(lat_leaves);
+	bench_samples_destroy(&lat_add);
+	bench_samples_destroy(&lat_leaves);
 	return rc;
 }
 
@@ -1706,7 +1456,7 @@ bench_stop(const char *dir, char **cause)
 	if (bench_alive((pid_t)pid)) {
 		fprintf(stderr, "%s: ioed (pid %ld) still running %d s after "
 				"SIGTERM; kill -9\n",
-		    prog, pid, BENCH_STOP_WAIT_US / 1000000);
+		    bench_prog, pid, BENCH_STOP_WAIT_US / 1000000);
 		kill((pid_t)pid, SIGKILL);
 		deadline = time_mono_us() + 5000000;
 		while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
@@ -1753,13 +1503,13 @@ cmd_catchup(struct bench_opts *o, int argc, char **argv,
 {
 	const char *lagger, *source;
 	char **ioed;
-	int64_t *lat_add = xcalloc(o->count, sizeof *lat_add);
+	bench_samples_t *lat_add = bench_samples_new(o->count);
 	int64_t start, write_end, before = 0, target = 0, entries = 0;
 	int64_t peers = 0, t_launch, t_ready, t_link = -1, t_flow = -1;
 	int64_t t_count = -1, t_done = -1, deadline, now;
+	struct bench_writers writers;
 	ctl_client_t *client = NULL;
 	json_t *want = NULL, *have = NULL;
-	size_t n = 0;
 	char *wcause = NULL;
 	int rc = -1;
 
@@ -1777,16 +1527,20 @@ cmd_catchup(struct bench_opts *o, int argc, char **argv,
 		goto done;
 	fprintf(stderr, "%s: stopped %s (%" PRId64 " entries); writing on "
 			"%s\n",
-	    prog, bench_node_name(lagger), before, bench_node_name(source));
+	    bench_prog, bench_node_name(lagger), before,
+	    bench_node_name(source));
 
-	writers_run(source, o->clients, o->count, o->seconds, NULL, lat_add,
-	    &start, &n, &wcause);
+	writers = (struct bench_writers){ .dir = source,
+		.clients = o->clients, .count = o->count,
+		.seconds = o->seconds };
+	bench_writers_run(&writers, lat_add, &start, &wcause);
 	write_end = time_mono_us();
 	bench_row_set(bench_out_row(out), "catchup.write", "catch-up",
 	    xasprintf("catch-up, %s journal.add, %d client%s",
 		bench_node_name(source), o->clients,
 		o->clients == 1 ? "" : "s"),
-	    "appends/s", lat_add, n, n, write_end - start);
+	    "appends/s", lat_add, bench_samples_count(lat_add),
+	    write_end - start);
 	if (wcause != NULL) {
 		fail(cause, "writing on '%s': %s", source, wcause);
 		goto done;
@@ -1799,14 +1553,14 @@ cmd_catchup(struct bench_opts *o, int argc, char **argv,
 
 	fprintf(stderr, "%s: starting %s again; it lacks %" PRId64
 			" entries\n",
-	    prog, bench_node_name(lagger), target - before);
+	    bench_prog, bench_node_name(lagger), target - before);
 	t_launch = time_mono_us();
 	if (bench_start(ioed, cause) != 0)
 		goto done;
 	t_ready = time_mono_us();
 	if ((client = ctl_client_new(lagger, cause)) == NULL)
 		goto done;
-	deadline = t_ready + (int64_t)o->seconds * 1000000;
+	deadline = bench_deadline(t_ready, o->seconds);
 	while ((now = time_mono_us()) < deadline && !zsys_interrupted) {
 		if (bench_status_int(client, lagger, "entries", &entries,
 			cause) != 0 ||
@@ -1834,7 +1588,7 @@ cmd_catchup(struct bench_opts *o, int argc, char **argv,
 	bench_row_set(bench_out_row(out), "catchup", "catch-up",
 	    xasprintf("catch-up, restarted %s has all %" PRId64,
 		bench_node_name(lagger), target - before),
-	    "entries/s", NULL, 0,
+	    "entries/s", NULL,
 	    t_done >= 0 ? (size_t)(target - before) : 0,
 	    t_done >= 0 ? t_done - t_launch : 0);
 	bench_out_note(out, "catchup", "catch-up: %s started %.3f s after "
@@ -1860,7 +1614,7 @@ done:
 	json_decref(want);
 	json_decref(have);
 	ctl_client_destroy(&client);
-	free(lat_add);
+	bench_samples_destroy(&lat_add);
 	return rc;
 }
 
@@ -1882,37 +1636,6 @@ bench_split(char *line, char **f, int max)
 	return n;
 }
 
-static void
-bench_print_row(const struct bench_row *r)
-{
-	char p50[24] = "-", p99[24] = "-";
-
-	if (r->p50 >= 0)
-		snprintf(p50, sizeof p50, "%" PRId64, r->p50);
-	if (r->p99 >= 0)
-		snprintf(p99, sizeof p99, "%" PRId64, r->p99);
-	printf("%-50s %7zu %7.2f %9.0f  %-14s %8s %8s\n", r->figure, r->ops,
-	    r->secs, r->rate, r->unit, p50, p99);
-}
-
-static void
-bench_print_header(void)
-{
-	/* "µs" is three bytes for two columns: one more byte of width. */
-	printf("%-50s %7s %7s %9s  %-14s %9s %9s\n", "figure", "ops", "secs",
-	    "rate", "unit", "p50 µs", "p99 µs");
-}
-
-static void
-bench_print_ratio(const char *what, double num, double den)
-{
-	/* Every label holds one two-byte "÷": one more byte of width. */
-	if (den > 0 && num >= 0)
-		printf("%-72s %8.2f\n", what, num / den);
-	else
-		printf("%-72s %8s\n", what, "-");
-}
-
 /* Of the rows whose key starts with prefix, the one of the lowest p50:
  * the least disturbed by whatever else the machine ran. */
 static const struct bench_row *
@@ -1922,7 +1645,8 @@ bench_find_best(const struct bench_row *rows, size_t n, const char *prefix)
 
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(rows[i].key, prefix, strlen(prefix)) == 0 &&
-		    rows[i].p50 > 0 && (best == NULL || rows[i].p50 < best->p50))
+		    rows[i].st.p50 > 0 &&
+		    (best == NULL || rows[i].st.p50 < best->st.p50))
 			best = &rows[i];
 	return best;
 }
@@ -1967,11 +1691,11 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 			r = &rows[nrows++];
 			r->key = xstrdup(f[1]);
 			r->label = xstrdup(f[2]);
-			r->ops = strtoull(f[3], NULL, 10);
-			r->secs = strtod(f[4], NULL);
-			r->rate = strtod(f[5], NULL);
-			r->p50 = strtoll(f[6], NULL, 10);
-			r->p99 = strtoll(f[7], NULL, 10);
+			r->st.ops = strtoull(f[3], NULL, 10);
+			r->st.secs = strtod(f[4], NULL);
+			r->st.rate = strtod(f[5], NULL);
+			r->st.p50 = strtoll(f[6], NULL, 10);
+			r->st.p99 = strtoll(f[7], NULL, 10);
 			r->hops = atoi(f[8]);
 			r->unit = xstrdup(f[9]);
 			r->figure = xstrdup(f[10]);
@@ -1994,18 +1718,20 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 	for (size_t i = 0; i < ninfo; i++)
 		printf("%s\n", info[i]);
 	printf("\n");
-	bench_print_header();
+	bench_table_header(&table);
 	for (size_t i = 0; i < nrows; i++)
 		if (strncmp(rows[i].key, "rtt.", 4) != 0)
-			bench_print_row(&rows[i]);
+			bench_table_row(&table, rows[i].figure,
+			    rows[i].unit, &rows[i].st);
 	printf("\nreference, same run\n");
 	for (size_t i = 0; i < nrows; i++)
 		if (strncmp(rows[i].key, "rtt.", 4) == 0)
-			bench_print_row(&rows[i]);
+			bench_table_row(&table, rows[i].figure,
+			    rows[i].unit, &rows[i].st);
 
 	curve = bench_find_best(rows, nrows, "rtt.curve");
 	plain = bench_find_best(rows, nrows, "rtt.plain");
-	printf("\n%-72s %8s\n", "ratio", "value");
+	bench_table_ratio_header(&table);
 	any = false;
 	for (size_t i = 0; i < nrows; i++) {
 		const struct bench_row *r = &rows[i];
@@ -2018,16 +1744,17 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 		what = xasprintf("%s: p50 per hop after commit ÷ CURVE "
 				 "one way",
 		    r->label);
-		bench_print_ratio(what, r->p50 >= 0 ? (double)r->p50 / r->hops
-						   : -1,
-		    curve != NULL && curve->p50 > 0 ? curve->p50 / 2.0 : 0);
+		bench_table_ratio(&table, what,
+		    r->st.p50 >= 0 ? (double)r->st.p50 / r->hops : -1,
+		    curve != NULL && curve->st.p50 > 0 ? curve->st.p50 / 2.0
+						      : 0);
 		free(what);
 		any = true;
 	}
 	if (curve != NULL && plain != NULL) {
-		bench_print_ratio("ZeroMQ: CURVE p50 round trip ÷ plain p50 "
-				  "round trip",
-		    (double)curve->p50, (double)plain->p50);
+		bench_table_ratio(&table, "ZeroMQ: CURVE p50 round trip ÷ "
+					  "plain p50 round trip",
+		    (double)curve->st.p50, (double)plain->st.p50);
 		any = true;
 	}
 	for (size_t i = 0; i < nrows; i++) {
@@ -2043,7 +1770,7 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 			continue;
 		what = xasprintf("%s: leaves' entries/s ÷ centre's appends/s",
 		    r->label);
-		bench_print_ratio(what, r->rate, c->rate);
+		bench_table_ratio(&table, what, r->st.rate, c->st.rate);
 		free(what);
 		any = true;
 	}
@@ -2053,9 +1780,9 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 		    "catchup.write");
 
 		if (c != NULL && wr != NULL) {
-			bench_print_ratio("catch-up: entries/s caught up ÷ "
-					  "source appends/s",
-			    c->rate, wr->rate);
+			bench_table_ratio(&table, "catch-up: entries/s caught "
+						  "up ÷ source appends/s",
+			    c->st.rate, wr->st.rate);
 			any = true;
 		}
 	}
@@ -2064,7 +1791,7 @@ cmd_report(struct bench_opts *o, int argc, char **argv,
 	else if (curve != NULL)
 		printf("(one way: half the lowest CURVE round-trip p50 of the "
 		       "run, %.1f µs)\n",
-		    curve->p50 / 2.0);
+		    curve->st.p50 / 2.0);
 	if (nnotes > 0)
 		printf("\nnotes\n");
 	for (size_t i = 0; i < nnotes; i++) {
@@ -2143,23 +1870,24 @@ main(int argc, char **argv)
 			o.label = optarg;
 			break;
 		case 'H':
-			o.hops = (int)parse_number(optarg, 1, BENCH_NODES_MAX,
-			    "hop count");
+			o.hops = (int)bench_parse_number(optarg, 1,
+			    BENCH_NODES_MAX, "hop count");
 			break;
 		case 'n':
-			o.count = (size_t)parse_number(optarg, 1,
+			o.count = (size_t)bench_parse_number(optarg, 1,
 			    BENCH_COUNT_MAX, "count");
 			break;
 		case 'c':
-			o.clients = (int)parse_number(optarg, 1,
+			o.clients = (int)bench_parse_number(optarg, 1,
 			    BENCH_CLIENTS_MAX, "client count");
 			break;
 		case 's':
-			o.seconds = (int)parse_number(optarg, 1,
+			o.seconds = (int)bench_parse_number(optarg, 1,
 			    BENCH_SECONDS_MAX, "seconds");
 			break;
 		case 'p':
-			o.port = (int)parse_number(optarg, 1024, 65535, "port");
+			o.port = (int)bench_parse_number(optarg, 1024,
+			    65535, "port");
 			break;
 		case 'o':
 			o.out = optarg;
@@ -2178,12 +1906,12 @@ main(int argc, char **argv)
 	if (cmd->run(&o, argc - optind, argv + optind, &out, &cause) == 0)
 		rc = 0;
 	if (cause != NULL)
-		fprintf(stderr, "%s %s: %s\n", prog, cmd->name, cause);
+		fprintf(stderr, "%s %s: %s\n", bench_prog, cmd->name, cause);
 	free(cause);
 	cause = NULL;
 	/* What was measured is kept, even when a figure failed. */
 	if (bench_out_write(&out, o.out, &cause) != 0) {
-		fprintf(stderr, "%s %s: %s\n", prog, cmd->name, cause);
+		fprintf(stderr, "%s %s: %s\n", bench_prog, cmd->name, cause);
 		rc = 1;
 	}
 	bench_out_free(&out);

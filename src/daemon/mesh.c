@@ -506,7 +506,9 @@ mesh_reload(mesh_t *self)
 			if (self->admit == NULL ||
 			    admit_recheck(self->admit, &l->peer, &why) != 0) {
 				link_set_error(l, "%s",
-				    why != NULL ? why : "no certificate");
+				    why != NULL	       ? why
+				    : self->problem != NULL ? self->problem
+							    : "no certificate");
 				zmsg_t *bye = wire_bye(l->error);
 
 				mesh_send(self, l, &bye);
