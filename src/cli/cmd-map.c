@@ -36,6 +36,25 @@ cmd_map_link_text(json_t *link, char *out, size_t size)
 	free(name);
 }
 
+/* "[alice, bob] " for the users a node hosts, if any. */
+static void
+cmd_map_print_users(json_t *node)
+{
+	json_t *users = json_object_get(node, "users"), *u;
+	size_t i;
+
+	if (json_array_size(users) == 0)
+		return;
+	printf("[");
+	json_array_foreach(users, i, u) {
+		char *name = cmd_safe(json_string_value(u));
+
+		printf("%s%s", i > 0 ? ", " : "", name);
+		free(name);
+	}
+	printf("] ");
+}
+
 static void
 cmd_map_print_text(json_t *map)
 {
@@ -58,6 +77,7 @@ cmd_map_print_text(json_t *map)
 		    json_is_true(json_object_get(n, "self")) ? "(this node) "
 							     : "");
 		free(name);
+		cmd_map_print_users(n);
 		if (json_array_size(json_object_get(n, "links")) == 0)
 			printf("no links");
 		json_array_foreach(json_object_get(n, "links"), k, l) {
@@ -73,8 +93,10 @@ cmd_map_print_text(json_t *map)
 		char *name = cmd_safe(json_string_value(json_object_get(n,
 		    "name")));
 
-		printf("  %-16s %.16s  unreachable\n", name,
+		printf("  %-16s %.16s  ", name,
 		    json_string_value(json_object_get(n, "key")));
+		cmd_map_print_users(n);
+		printf("unreachable\n");
 		free(name);
 	}
 }
@@ -94,7 +116,14 @@ cmd_map_print_dot(json_t *map)
 		char *name = cmd_safe(json_string_value(json_object_get(n,
 		    "name")));
 
-		printf("\t\"%.16s\" [label=\"%s\"%s];\n", key, name,
+		printf("\t\"%.16s\" [label=\"%s", key, name);
+		json_array_foreach(json_object_get(n, "users"), k, l) {
+			char *user = cmd_safe(json_string_value(l));
+
+			printf("%s%s", k == 0 ? "\\n" : ", ", user);
+			free(user);
+		}
+		printf("\"%s];\n",
 		    json_is_true(json_object_get(n, "self")) ? ", style=bold"
 							     : "");
 		free(name);

@@ -2,6 +2,28 @@
 
 #include "api.h"
 #include "mesh.h"
+#include "util.h"
+
+/* The names of the users hosted by the node with that key (hex). */
+static json_t *
+api_map_users(node_t *node, const char *key)
+{
+	json_t *users = json_array();
+	uint8_t author[32];
+	sqlite3_stmt *s;
+
+	if (key == NULL || hex_decode(key, author, sizeof author) != 0 ||
+	    sqlite3_prepare_v2(store_db(node->store),
+		"SELECT name FROM users WHERE author = ? ORDER BY name", -1, &s,
+		NULL) != SQLITE_OK)
+		return users;
+	sqlite3_bind_blob(s, 1, author, 32, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(users,
+		    json_string((const char *)sqlite3_column_text(s, 0)));
+	sqlite3_finalize(s);
+	return users;
+}
 
 static json_t *
 api_map_exec(node_t *node, json_t *params, api_error_t *err)
@@ -36,6 +58,13 @@ api_map_exec(node_t *node, json_t *params, api_error_t *err)
 		json_object_set_new(map, "unreachable", away);
 	}
 	json_decref(known);
+	/* The users each node hosts, from the ledger. */
+	json_array_foreach(json_object_get(map, "nodes"), i, n)
+		json_object_set_new(n, "users", api_map_users(node,
+		    json_string_value(json_object_get(n, "key"))));
+	json_array_foreach(json_object_get(map, "unreachable"), i, n)
+		json_object_set_new(n, "users", api_map_users(node,
+		    json_string_value(json_object_get(n, "key"))));
 	return map;
 }
 
