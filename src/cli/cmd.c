@@ -135,8 +135,11 @@ cmd_print_usage(FILE *fp, const struct ioectl_cmd *cmd, bool summary)
 			cmd_print_usage(fp, cmd->subcmds[i], summary);
 		return;
 	}
-	if (summary)
-		fprintf(fp, "  %-58s %s\n", cmd->usage, cmd->summary);
+	if (summary && strlen(cmd->usage) > 50)
+		/* A long usage keeps its summary readable on the next line. */
+		fprintf(fp, "  %s\n  %-50s %s\n", cmd->usage, "", cmd->summary);
+	else if (summary)
+		fprintf(fp, "  %-50s %s\n", cmd->usage, cmd->summary);
 	else
 		fprintf(fp, "usage: ioectl %s\n", cmd->usage);
 }
