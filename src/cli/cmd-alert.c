@@ -18,6 +18,10 @@ cmd_alert_exec(struct ioectl_ctx *ctx, struct args *args)
 	char *text;
 	int rc;
 
+	if (level != NULL && strcmp(level, "urgent") != 0 &&
+	    strcmp(level, "critical") != 0)
+		return cmd_usage_error(ctx, args->cmd,
+		    "--level wants urgent or critical, not '%s'", level);
 	if (deadline != NULL && cmd_duration(deadline, &seconds) != 0)
 		return cmd_usage_error(ctx, args->cmd,
 		    "--deadline wants 90s, 5m or 1h (at most 7 days), not '%s'",

@@ -16,8 +16,8 @@ cmd_help_exec(struct ioectl_ctx *ctx, struct args *args)
 		printf("commands:\n");
 		for (size_t i = 0; cmd_table[i] != NULL; i++)
 			cmd_print_usage(stdout, cmd_table[i], true);
-		printf("global options: -d DIR, --json, -t SECONDS; see "
-		       "ioectl(1)\n");
+		printf("global options: -d DIR, -u USER, --json, -t SECONDS; "
+		       "see ioectl(1)\n");
 		return EXIT_OK;
 	}
 	for (int i = 0; i < args->argc; i++) {

@@ -105,6 +105,31 @@ cmd_tail_me(struct ioectl_ctx *ctx)
 	return me;
 }
 
+/* Shows the message id of room as history gives it (all its fields), which
+ * also marks it read. */
+static void
+cmd_tail_show(struct ioectl_ctx *ctx, const char *room, const char *id)
+{
+	json_t *r = NULL, *m;
+	size_t i;
+
+	if (id == NULL ||
+	    cmd_call(ctx, "history",
+		cmd_with_user(ctx, json_pack("{s:s, s:i}", "room", room,
+				       "limit", 50)),
+		&r) != EXIT_OK)
+		return;
+	json_array_foreach(json_object_get(r, "messages"), i, m) {
+		if (strcmp(json_string_value(json_object_get(m, "id")), id) != 0)
+			continue;
+		if (ctx->json)
+			cmd_print_json(m);
+		else
+			cmd_tail_print(m, false);
+	}
+	json_decref(r);
+}
+
 /* Follows the event stream until interrupted, printing new messages of
  * room; each is fetched again through history so that what is shown is
  * what the daemon stored. */
@@ -147,29 +172,9 @@ cmd_tail_follow(struct ioectl_ctx *ctx, const char *room)
 		if (zsock_recv(sub, "ss", &topic, &text) != 0)
 			continue;
 		event = json_loads(text, 0, NULL);
-		if (event != NULL && cmd_tail_matches(event, room, me)) {
-			json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:s}", "room",
-			    room, "id", json_string_value(json_object_get(event,
-					    "id")),
-			    "from", "", "time_us",
-			    json_integer_value(json_object_get(event,
-				"time_us")),
-			    "text",
-			    json_string_value(json_object_get(
-				json_object_get(event, "body"), "text")));
-			char *from = xasprintf("%s@%s",
-			    json_string_value(json_object_get(
-				json_object_get(event, "body"), "user")),
-			    json_string_value(json_object_get(event, "name")));
-
-			json_object_set_new(m, "from", json_string(from));
-			free(from);
-			if (ctx->json)
-				cmd_print_json(m);
-			else
-				cmd_tail_print(m, false);
-			json_decref(m);
-		}
+		if (event != NULL && cmd_tail_matches(event, room, me))
+			cmd_tail_show(ctx, room,
+			    json_string_value(json_object_get(event, "id")));
 		json_decref(event);
 		zstr_free(&topic);
 		zstr_free(&text);
@@ -197,7 +202,7 @@ cmd_tail_exec(struct ioectl_ctx *ctx, struct args *args)
 	    json_pack("{s:s, s:I}", "room", args->argv[0], "limit",
 		(json_int_t)n),
 	    NULL);
-	if (rc != EXIT_OK || args_get(args, "f") == NULL)
+	if (rc != EXIT_OK || args_get(args, "follow") == NULL)
 		return rc;
 	return cmd_tail_follow(ctx, args->argv[0]);
 }

@@ -178,7 +178,9 @@ cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
 	if (status == CTL_OK)
 		return EXIT_OK;
 	rc = cmd_error(ctx,
-	    status == CTL_NO_DAEMON ? EXIT_NO_DAEMON : EXIT_FAILED,
+	    status == CTL_NO_DAEMON		       ? EXIT_NO_DAEMON
+	    : code != NULL && strcmp(code, CTL_E_USAGE) == 0 ? EXIT_USAGE
+							     : EXIT_FAILED,
 	    code != NULL ? code : "no_daemon", "%s", cause);
 	free(cause);
 	free(code);

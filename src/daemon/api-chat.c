@@ -370,13 +370,63 @@ const api_method_t api_history = {
 	.writes = true,
 };
 
+/* What a user types, as an FTS5 query: every word must appear, in any
+ * order; words in double quotes must appear together, in that order.
+ * Each word or quoted phrase becomes an FTS5 string, so FTS5 syntax in the
+ * text (AND, OR, NEAR, *, parentheses) is only text. Caller frees; NULL
+ * if there is no word. */
+static char *
+api_search_query(const char *text)
+{
+	char *query = xcalloc(strlen(text) * 2 + 4, 1), *q = query;
+	const char *p = text;
+	int tokens = 0;
+
+	while (*p != '\0') {
+		const char *start, *end;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p == '"') {
+			start = ++p;
+			while (*p != '\0' && *p != '"')
+				p++;
+			end = p;
+			if (*p == '"')
+				p++;
+		} else {
+			start = p;
+			while (*p != '\0' && *p != ' ' && *p != '\t' &&
+			    *p != '\n' && *p != '\r' && *p != '"')
+				p++;
+			end = p;
+		}
+		if (end == start)
+			continue;
+		if (tokens++ > 0)
+			*q++ = ' ';
+		*q++ = '"';
+		memcpy(q, start, (size_t)(end - start));
+		q += end - start;
+		*q++ = '"';
+	}
+	*q = '\0';
+	if (tokens == 0) {
+		free(query);
+		return NULL;
+	}
+	return query;
+}
+
 static json_t *
 api_search_exec(node_t *node, json_t *params, api_error_t *err)
 {
 	const char *text = NULL, *room = NULL;
 	json_t *messages;
 	sqlite3_stmt *s;
-	char *query, *q;
+	char *query;
 
 	if (api_param_string(params, "text", &text, err) != 0 ||
 	    api_param_string(params, "room", &room, err) != 0)
@@ -385,17 +435,8 @@ api_search_exec(node_t *node, json_t *params, api_error_t *err)
 		return api_fail(err, CTL_E_INVALID, "nothing to search for");
 	if (room != NULL && chat_room_exists(node, room, err) != 0)
 		return NULL;
-	/* The words as a phrase: FTS5 syntax in what a user types must not
-	 * be taken as query operators. */
-	query = xcalloc(2 * strlen(text) + 3, 1);
-	q = query;
-	*q++ = '"';
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '"')
-			*q++ = '"';
-		*q++ = *p;
-	}
-	*q++ = '"';
+	if ((query = api_search_query(text)) == NULL)
+		return api_fail(err, CTL_E_INVALID, "nothing to search for");
 	if (sqlite3_prepare_v2(store_db(node->store),
 		"SELECT m.id, m.room, m.author, m.user, m.time, m.text, "
 		"m.lamport, m.seq FROM messages_fts f JOIN messages m ON "

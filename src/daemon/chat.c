@@ -46,7 +46,7 @@ chat_user(node_t *node, json_t *params, api_error_t *err)
 		api_fail(err, CTL_E_NOT_FOUND,
 		    "no user on this node: run 'ioectl user add NAME'");
 	else if (n > 1)
-		api_fail(err, CTL_E_AMBIGUOUS,
+		api_fail(err, CTL_E_USAGE,
 		    "several users on this node (%s): give -u NAME", list);
 	free(list);
 	return n == 1 && name == NULL ? only : NULL;

@@ -322,6 +322,7 @@ store_open(const char *path, const uint8_t node_key[32], enum store_sync sync,
     char **cause)
 {
 	store_t *self = xcalloc(1, sizeof *self);
+	int64_t old_version = 0;
 	bool fresh = false;
 
 	self->path = xstrdup(path);
@@ -340,6 +341,9 @@ store_open(const char *path, const uint8_t node_key[32], enum store_sync sync,
 		goto bad;
 	if (!fresh && store_quick_check(self, cause) != 0)
 		goto bad;
+	if (store_query_int(self, "PRAGMA user_version", &old_version,
+		cause) != 0)
+		goto bad;
 	if (store_exec(self, "PRAGMA journal_mode = WAL", cause) != 0)
 		goto bad;
 	if (store_exec(self,
@@ -350,6 +354,13 @@ store_open(const char *path, const uint8_t node_key[32], enum store_sync sync,
 	if (store_exec(self, "PRAGMA foreign_keys = ON", cause) != 0)
 		goto bad;
 	if (store_migrate(self, node_key, fresh, cause) != 0)
+		goto bad;
+	/* A new schema brings new views: fill them from the log (entries of
+	 * kinds this version now knows may already be there). */
+	if (!fresh && old_version < STORE_SCHEMA_VERSION &&
+	    (store_begin(self, cause) != 0 ||
+		store_rebuild_views(self, cause) != 0 ||
+		store_commit(self, cause) != 0))
 		goto bad;
 	if (store_prepare(self, &self->insert,
 		"INSERT INTO entries (id, author, seq, lamport, time, kind, "

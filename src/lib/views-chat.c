@@ -11,8 +11,8 @@
 #include "views-chat.h"
 
 /* Binds and runs one statement with the parameters in fmt ('s' text,
- * 'b' 32-byte blob (a key or an entry id), 'I' int64, 'n' null), as
- * sqlite3_bind_* would one by one. Returns 0, or -1 with *cause. */
+ * 'b' 32-byte blob (a key or an entry id), 'I' int64, 'n' null, whose
+ * argument is passed and ignored), as sqlite3_bind_* would one by one. Returns 0, or -1 with *cause. */
 static int
 views_run(sqlite3 *db, char **cause, const char *sql, const char *fmt, ...)
 {
@@ -38,6 +38,8 @@ views_run(sqlite3 *db, char **cause, const char *sql, const char *fmt, ...)
 			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
 			break;
 		case 'n':
+			/* The caller passes the NULL value too. */
+			(void)va_arg(ap, const char *);
 			sqlite3_bind_null(s, i);
 			break;
 		}
