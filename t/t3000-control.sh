@@ -3,6 +3,9 @@ test_description='control API robustness: bad requests get error replies, ioed s
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ioed.sh"
 
+# The protocol version the programs speak (ioe-protocol(7)).
+PV=$(ioectl --json version | jq .protocol)
+
 # send: stdin as one frame to alpha's control socket, the reply on stdout
 # (bounded: a lost reply must not hang the test)
 send () {
@@ -15,10 +18,10 @@ answers () {
 	grep -E "^node +alpha$" status.out
 }
 
-# error_reply FILE: FILE is one error reply of version 1
+# error_reply FILE: FILE is one error reply of this protocol version
 error_reply () {
 	cat "$1" &&
-	jq -e '.v == 1 and (.error.code | type == "string" and length > 0) and
+	jq -e --argjson pv "$PV" '.v == $pv and (.error.code | type == "string" and length > 0) and
 		(.error.message | type == "string" and length > 0) and
 		(has("result") | not)' "$1"
 }
@@ -34,25 +37,25 @@ test_expect_success 'set up' '
 '
 
 test_expect_success 'a good request gets a result with its id' '
-	printf "{\"v\":1,\"id\":3,\"method\":\"status\"}" | send >reply &&
-	jq -e ".v == 1 and .id == 3 and .result.name == \"alpha\" and (has(\"error\") | not)" reply
+	printf "{\"v\":$PV,\"id\":3,\"method\":\"status\"}" | send >reply &&
+	jq -e ".v == $PV and .id == 3 and .result.name == \"alpha\" and (has(\"error\") | not)" reply
 '
 
 test_expect_success 'journal.add through the API' '
-	printf "{\"v\":1,\"id\":4,\"method\":\"journal.add\",\"params\":{\"text\":\"via api\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":4,\"method\":\"journal.add\",\"params\":{\"text\":\"via api\"}}" | send >reply &&
 	jq -e ".id == 4 and (.result.id | test(\"^[0-9a-f]{64}$\"))" reply &&
 	ioectl -d alpha --json journal list >list &&
 	jq -e ".entries[-1].text == \"via api\" and .entries[-1].id == \"$(jq -r .result.id reply)\"" list
 '
 
 test_expect_success 'a method result is what ioectl --json prints' '
-	printf "{\"v\":1,\"id\":1,\"method\":\"status\"}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":1,\"method\":\"status\"}" | send >reply &&
 	jq -S ".result | del(.uptime)" reply >api &&
 	ioectl -d alpha --json status | jq -S "del(.uptime)" >cli &&
 	test_cmp cli api &&
 	for m in journal.list ledger.heads verify
 	do
-		printf "{\"v\":1,\"id\":1,\"method\":\"%s\"}" $m | send >reply &&
+		printf "{\"v\":$PV,\"id\":1,\"method\":\"%s\"}" $m | send >reply &&
 		jq -S .result reply >api &&
 		ioectl -d alpha --json $(echo $m | tr . " ") | jq -S . >cli &&
 		test_cmp cli api || return 1
@@ -64,28 +67,28 @@ test_expect_success 'journal.list since and until (Unix µs) are inclusive' '
 	ioectl -d alpha journal add "third" &&
 	ioectl -d alpha --json journal list >list &&
 	t=$(jq ".entries[1].time_us" list) &&
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s}}" $t | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s}}" $t | send >reply &&
 	jq -r ".result.entries[].text" reply >actual &&
 	printf "second\nthird\n" >expect &&
 	test_cmp expect actual &&
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"until\":%s}}" $t | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"until\":%s}}" $t | send >reply &&
 	jq -r ".result.entries[].text" reply >actual &&
 	printf "via api\nsecond\n" >expect &&
 	test_cmp expect actual &&
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s,\"until\":%s}}" $t $t | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"since\":%s,\"until\":%s}}" $t $t | send >reply &&
 	jq -r ".result.entries[].text" reply >actual &&
 	echo second >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'journal.list limit and author' '
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"limit\":1}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"limit\":1}}" | send >reply &&
 	jq -r ".result.entries[].text" reply >actual &&
 	echo third >expect &&
 	test_cmp expect actual &&
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"self\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"self\"}}" | send >reply &&
 	jq -e ".result.entries | length == 3" reply &&
-	printf "{\"v\":1,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"alpha\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":2,\"method\":\"journal.list\",\"params\":{\"author\":\"alpha\"}}" | send >reply &&
 	jq -e ".result.entries | length == 3" reply
 '
 
@@ -145,7 +148,7 @@ test_expect_success 'random bytes, five times: error replies, ioed answers' '
 '
 
 test_expect_success 'truncated JSON: error reply' '
-	printf "{\"v\":1,\"id\":5,\"method\":\"sta" | send >reply &&
+	printf "{\"v\":$PV,\"id\":5,\"method\":\"sta" | send >reply &&
 	error_reply reply &&
 	answers
 '
@@ -160,31 +163,31 @@ test_expect_success 'JSON that is not an object: error replies' '
 '
 
 test_expect_success 'no method: error reply with the id' '
-	printf "{\"v\":1,\"id\":6}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":6}" | send >reply &&
 	error_reply reply &&
 	jq -e ".id == 6" reply &&
 	answers
 '
 
 test_expect_success 'method not a string: error reply' '
-	printf "{\"v\":1,\"id\":7,\"method\":42}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":7,\"method\":42}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":7,\"method\":null}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":7,\"method\":null}" | send >reply &&
 	error_reply reply &&
 	answers
 '
 
 test_expect_success 'unknown method: error reply with the id' '
-	printf "{\"v\":1,\"id\":8,\"method\":\"no.such.method\"}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":8,\"method\":\"no.such.method\"}" | send >reply &&
 	error_reply reply &&
 	jq -e ".id == 8" reply &&
-	printf "{\"v\":1,\"id\":8,\"method\":\"\"}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":8,\"method\":\"\"}" | send >reply &&
 	error_reply reply &&
 	answers
 '
 
 test_expect_success 'wrong version: error reply' '
-	for v in 2 0 -1 "\"1\"" null 1.5
+	for v in $((PV + 1)) 0 -1 "\"$PV\"" null 1.5
 	do
 		printf "{\"v\":%s,\"id\":9,\"method\":\"status\"}" "$v" | send >reply &&
 		error_reply reply || return 1
@@ -200,7 +203,7 @@ test_expect_success 'no version: error reply version_mismatch' '
 '
 
 test_expect_success 'multi-frame and envelope-less messages do not upset ioed' '
-	{ test-tool zmq-frames "$EP" "" "{\"v\":1,\"id\":1,\"method\":\"status\"}" "extra frame"; true; } &&
+	{ test-tool zmq-frames "$EP" "" "{\"v\":$PV,\"id\":1,\"method\":\"status\"}" "extra frame"; true; } &&
 	{ test-tool zmq-frames "$EP" "no envelope"; true; } &&
 	{ test-tool zmq-frames "$EP" "" "" ""; true; } &&
 	answers
@@ -212,7 +215,7 @@ test_expect_success 'bad params for journal.add: error replies, nothing added' '
 		",\"params\":{\"text\":5}" ",\"params\":{\"text\":null}" \
 		",\"params\":{\"text\":\"\"}" ",\"params\":{\"text\":[\"a\"]}"
 	do
-		printf "{\"v\":1,\"id\":11,\"method\":\"journal.add\"%s}" "$params" | send >reply &&
+		printf "{\"v\":$PV,\"id\":11,\"method\":\"journal.add\"%s}" "$params" | send >reply &&
 		error_reply reply || return 1
 	done &&
 	test $(count) = $n &&
@@ -221,9 +224,9 @@ test_expect_success 'bad params for journal.add: error replies, nothing added' '
 
 test_expect_success 'invalid UTF-8 in the request: error reply, nothing added' '
 	n=$(count) &&
-	printf "{\"v\":1,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"a\377b\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"a\377b\"}}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"lone \\\\ud800\"}}" >req &&
+	printf "{\"v\":$PV,\"id\":12,\"method\":\"journal.add\",\"params\":{\"text\":\"lone \\\\ud800\"}}" >req &&
 	cat req &&
 	send <req >reply &&
 	error_reply reply &&
@@ -232,15 +235,15 @@ test_expect_success 'invalid UTF-8 in the request: error reply, nothing added' '
 '
 
 test_expect_success 'bad params for journal.list and ledger.show: error replies' '
-	printf "{\"v\":1,\"id\":13,\"method\":\"journal.list\",\"params\":{\"limit\":\"x\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":13,\"method\":\"journal.list\",\"params\":{\"limit\":\"x\"}}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":13,\"method\":\"journal.list\",\"params\":{\"since\":\"yesterday\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":13,\"method\":\"journal.list\",\"params\":{\"since\":\"yesterday\"}}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":14,\"method\":\"ledger.show\",\"params\":{}}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":42}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":42}}" | send >reply &&
 	error_reply reply &&
-	printf "{\"v\":1,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":\"zz\"}}" | send >reply &&
+	printf "{\"v\":$PV,\"id\":14,\"method\":\"ledger.show\",\"params\":{\"id\":\"zz\"}}" | send >reply &&
 	error_reply reply &&
 	answers
 '
@@ -248,7 +251,7 @@ test_expect_success 'bad params for journal.list and ledger.show: error replies'
 test_expect_success 'a 2 MB journal.add: error reply, ioed answers' '
 	n=$(count) &&
 	{
-		printf "{\"v\":1,\"id\":15,\"method\":\"journal.add\",\"params\":{\"text\":\"" &&
+		printf "{\"v\":$PV,\"id\":15,\"method\":\"journal.add\",\"params\":{\"text\":\"" &&
 		head -c 2000000 /dev/zero | tr "\000" a &&
 		printf "\"}}"
 	} >big.json &&
@@ -275,7 +278,7 @@ test_expect_success 'a 20 MB frame of random bytes: error reply or none, ioed an
 test_expect_success 'clients that go away before the reply do not wedge ioed' '
 	for i in 1 2 3 4 5
 	do
-		printf "{\"v\":1,\"id\":16,\"method\":\"verify\"}" >req &&
+		printf "{\"v\":$PV,\"id\":16,\"method\":\"verify\"}" >req &&
 		{ timeout -s KILL 0.05 test-tool zmq-send "$EP" <req >/dev/null; true; } || return 1
 	done &&
 	answers
