@@ -10,8 +10,8 @@
 #include "model-text.h"
 #include "util.h"
 
-#define TIME_W 6   /* "12:34 " */
-#define SEP_W 3	   /* " | " */
+#define TIME_W   6 /* "12:34 " */
+#define SEP_W    3 /* " | " */
 #define NICK_MIN 2 /* "--" */
 
 buffer_t *
@@ -88,9 +88,9 @@ line_new(const struct line_spec *spec)
 	    spec->text != NULL ? strlen(spec->text) : 0, true);
 	l->kind = spec->kind;
 	l->mention = spec->mention;
-	l->who_style = spec->self ? TS_SELF
-	    : spec->who != NULL	  ? tui_author_style(spec->who)
-				  : TS_DIM;
+	l->who_style = spec->self          ? TS_SELF
+	               : spec->who != NULL ? tui_author_style(spec->who)
+	                                   : TS_DIM;
 	return l;
 }
 
@@ -114,7 +114,8 @@ buffer_insert(buffer_t *self, size_t at, line_t *l)
 {
 	if (self->n == self->cap) {
 		self->cap = self->cap == 0 ? 64 : self->cap * 2;
-		self->line = realloc(self->line, self->cap * sizeof *self->line);
+		self->line =
+		    realloc(self->line, self->cap * sizeof *self->line);
 		if (self->line == NULL)
 			abort();
 	}
@@ -135,19 +136,15 @@ static int line_rows(const buffer_t *self, const line_t *l, int width,
     int nick_w, tui_rows_t *out);
 static int buffer_nick_width(const buffer_t *self, int width);
 
-bool
-buffer_add(buffer_t *self, const struct line_spec *spec)
+/* Inserts l in the log's order; keeps the place of a scrolled reader. */
+static void
+buffer_place(buffer_t *self, line_t *l)
 {
-	line_t *l;
-	size_t at;
+	size_t at = self->n;
 
-	if (buffer_has(self, spec->id))
-		return false;
-	l = line_new(spec);
-	at = self->n;
 	if (l->lamport > 0) {
 		while (at > 0 && self->line[at - 1]->lamport > 0 &&
-		    line_before(l, self->line[at - 1]))
+		       line_before(l, self->line[at - 1]))
 			at--;
 	}
 	/* Keep the place of a reader who scrolled back. */
@@ -161,6 +158,14 @@ buffer_add(buffer_t *self, const struct line_spec *spec)
 		self->unseen++;
 	}
 	buffer_insert(self, at, l);
+}
+
+bool
+buffer_add(buffer_t *self, const struct line_spec *spec)
+{
+	if (buffer_has(self, spec->id))
+		return false;
+	buffer_place(self, line_new(spec));
 	return true;
 }
 
@@ -179,7 +184,7 @@ buffer_add_older(buffer_t *self, const struct line_spec *spec, size_t *at)
 void
 buffer_note(buffer_t *self, int kind, int64_t time_us, const char *fmt, ...)
 {
-	struct line_spec spec = { 0 };
+	struct line_spec spec = {0};
 	va_list ap;
 	char *text;
 
@@ -232,8 +237,8 @@ buffer_nick_width(const buffer_t *self, int width)
 		cap = 8;
 	for (size_t i = 0; i < self->n; i++) {
 		if (self->line[i]->who != NULL) {
-			int lw = tui_text_width(self->line[i]->who,
-			    strlen(self->line[i]->who));
+			int lw = tui_text_width(
+			    self->line[i]->who, strlen(self->line[i]->who));
 
 			if (lw > w)
 				w = lw;
@@ -246,11 +251,16 @@ static int
 line_text_style(const line_t *l)
 {
 	switch (l->kind) {
-	case LINE_NOTICE: return TS_SYSTEM;
-	case LINE_ERROR: return TS_ERROR;
-	case LINE_ALERT: return TS_ALERT_URGENT;
-	case LINE_ALERT_CRITICAL: return TS_ALERT_CRITICAL;
-	default: return l->mention ? TS_MENTION : TS_NORMAL;
+	case LINE_NOTICE:
+		return TS_SYSTEM;
+	case LINE_ERROR:
+		return TS_ERROR;
+	case LINE_ALERT:
+		return TS_ALERT_URGENT;
+	case LINE_ALERT_CRITICAL:
+		return TS_ALERT_CRITICAL;
+	default:
+		return l->mention ? TS_MENTION : TS_NORMAL;
 	}
 }
 
@@ -259,12 +269,13 @@ static int
 line_rows(const buffer_t *self, const line_t *l, int width, int nick_w,
     tui_rows_t *out)
 {
-	int text_w = width - TIME_W - nick_w - SEP_W, style = line_text_style(l);
+	int text_w = width - TIME_W - nick_w - SEP_W,
+	    style = line_text_style(l);
 	const char *sep = tui_text_is_ascii() ? " | " : " \xe2\x94\x82 ";
-	const char *mark = l->kind == LINE_NOTICE ? "--"
-	    : l->kind == LINE_ERROR		  ? "**"
-	    : l->kind == LINE_MSG		  ? ""
-						  : "!!";
+	const char *mark = l->kind == LINE_NOTICE  ? "--"
+	                   : l->kind == LINE_ERROR ? "**"
+	                   : l->kind == LINE_MSG   ? ""
+	                                           : "!!";
 	size_t len = strlen(l->text), pos = 0;
 	int count = 0, indent;
 	char hm[8];
@@ -291,22 +302,24 @@ line_rows(const buffer_t *self, const line_t *l, int width, int nick_w,
 					    width - row->width);
 					tui_row_puts(row, TS_NORMAL, " ", -1);
 				} else
-					tui_row_printf(row, style, -1, "%s ",
-					    mark);
+					tui_row_printf(
+					    row, style, -1, "%s ", mark);
 				n = tui_text_break(l->text + pos, len - pos,
 				    width - row->width, &next);
 			} else {
-				const char *who = l->who != NULL ? l->who
-								 : mark;
+				const char *who =
+				    l->who != NULL ? l->who : mark;
 				int who_style = l->who != NULL ? l->who_style
-				    : l->kind == LINE_NOTICE   ? TS_DIM
-							       : style;
+				                : l->kind == LINE_NOTICE
+				                    ? TS_DIM
+				                    : style;
 				int ww = tui_text_width(who, strlen(who));
 
 				if (ww > nick_w) {
-					/* Cut, with a '+' for what is hidden. */
-					tui_row_puts(row, who_style, who,
-					    nick_w - 1);
+					/* Cut, with a '+' for what is hidden.
+					 */
+					tui_row_puts(
+					    row, who_style, who, nick_w - 1);
 					tui_row_pad(row, who_style,
 					    TIME_W + nick_w - 1);
 					tui_row_puts(row, TS_DIM, "+", -1);
@@ -316,15 +329,16 @@ line_rows(const buffer_t *self, const line_t *l, int width, int nick_w,
 					tui_row_puts(row, who_style, who, -1);
 				}
 				tui_row_puts(row, TS_DIM, sep, -1);
-				n = tui_text_break(l->text + pos, len - pos,
-				    text_w, &next);
+				n = tui_text_break(
+				    l->text + pos, len - pos, text_w, &next);
 			}
 		} else {
-			tui_row_pad(row, TS_NORMAL, indent - (narrow ? 0 : SEP_W));
+			tui_row_pad(
+			    row, TS_NORMAL, indent - (narrow ? 0 : SEP_W));
 			if (!narrow)
 				tui_row_puts(row, TS_DIM, sep, -1);
-			n = tui_text_break(l->text + pos, len - pos, text_w,
-			    &next);
+			n = tui_text_break(
+			    l->text + pos, len - pos, text_w, &next);
 		}
 		tui_row_add(row, style, l->text + pos, n, width - row->width);
 		pos += next;
@@ -491,11 +505,11 @@ model_buffer_test(bool verbose)
 	s.lamport = 0;
 	assert(buffer_add_older(b, &s, &at));
 	assert(strcmp(b->line[0]->id, "o1") == 0 &&
-	    strcmp(b->line[1]->id, "o2") == 0);
+	       strcmp(b->line[1]->id, "o2") == 0);
 
 	/* Notices; the line limit drops the oldest. */
-	buffer_note(b, LINE_ERROR, 1795000000000000LL, "no such room '%s'",
-	    "x\x1b");
+	buffer_note(
+	    b, LINE_ERROR, 1795000000000000LL, "no such room '%s'", "x\x1b");
 	assert(strstr(b->line[b->n - 1]->text, "\\x1b") != NULL);
 	buffer_destroy(&b);
 	assert(b == NULL);

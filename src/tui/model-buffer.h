@@ -10,24 +10,24 @@
 #include "tui.h"
 
 enum line_kind {
-	LINE_MSG,	     /* a message: time, author, text */
-	LINE_NOTICE,	     /* joins, topics, command output */
-	LINE_ERROR,	     /* an error the user should see */
-	LINE_ALERT,	     /* an urgent alert */
+	LINE_MSG,            /* a message: time, author, text */
+	LINE_NOTICE,         /* joins, topics, command output */
+	LINE_ERROR,          /* an error the user should see */
+	LINE_ALERT,          /* an urgent alert */
 	LINE_ALERT_CRITICAL, /* a critical alert */
 };
 
 typedef struct line {
-	char *id;	 /* entry id, or NULL */
+	char *id;        /* entry id, or NULL */
 	int64_t time_us; /* Unix microseconds */
 	int64_t lamport; /* order key (lamport, author, seq); 0: unknown */
-	char *author;	 /* author key (hex), or NULL */
+	char *author;    /* author key (hex), or NULL */
 	int64_t seq;
-	char *who;	 /* display-safe "user@node", or NULL */
-	char *text;	 /* display-safe, '\n' kept */
-	int kind;	 /* enum line_kind */
-	int who_style;	 /* TS_AUTHOR0.., TS_SELF */
-	bool mention;	 /* mentions the acting user */
+	char *who;     /* display-safe "user@node", or NULL */
+	char *text;    /* display-safe, '\n' kept */
+	int kind;      /* enum line_kind */
+	int who_style; /* TS_AUTHOR0.., TS_SELF */
+	bool mention;  /* mentions the acting user */
 } line_t;
 
 /* What to add: texts as received (the buffer makes them safe). */
@@ -47,12 +47,12 @@ struct line_spec {
 typedef struct buffer {
 	line_t **line;
 	size_t n, cap;
-	size_t max;	  /* oldest lines go past this many */
-	int scroll;	  /* rows between the bottom of the view and the end */
-	bool at_top;	  /* the last layout showed the first line */
-	bool complete;	  /* the daemon has nothing older */
-	int width;	  /* width of the last layout */
-	size_t unseen;	  /* lines that came while scrolled up */
+	size_t max;    /* oldest lines go past this many */
+	int scroll;    /* rows between the bottom of the view and the end */
+	bool at_top;   /* the last layout showed the first line */
+	bool complete; /* the daemon has nothing older */
+	int width;     /* width of the last layout */
+	size_t unseen; /* lines that came while scrolled up */
 } buffer_t;
 
 /* A buffer keeping at most max lines. Caller owns return value. */
@@ -66,8 +66,7 @@ void buffer_clear(buffer_t *self);
 bool buffer_add(buffer_t *self, const struct line_spec *spec);
 /* Adds a line older than every line (history paging), after the lines
  * inserted by earlier calls with the same *at (start it at 0). */
-bool buffer_add_older(buffer_t *self, const struct line_spec *spec,
-    size_t *at);
+bool buffer_add_older(buffer_t *self, const struct line_spec *spec, size_t *at);
 /* Adds a notice, error or alert line at the end, now. */
 void buffer_note(buffer_t *self, int kind, int64_t time_us, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));

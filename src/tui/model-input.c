@@ -55,8 +55,8 @@ input_reserve(input_t *self, size_t more)
 
 /* Replaces bytes [from, to) with text. */
 static void
-input_splice(input_t *self, size_t from, size_t to, const char *text,
-    size_t tlen)
+input_splice(
+    input_t *self, size_t from, size_t to, const char *text, size_t tlen)
 {
 	input_reserve(self, tlen);
 	memmove(self->buf + from + tlen, self->buf + to, self->len - to + 1);
@@ -154,9 +154,9 @@ input_show_history(input_t *self, size_t i)
 		self->draft = xstrdup(self->buf);
 	}
 	self->hpos = i;
-	input_set(self, i == self->nhist ? (self->draft != NULL ? self->draft
-								: "")
-					 : self->hist[i]);
+	input_set(self, i == self->nhist
+	                    ? (self->draft != NULL ? self->draft : "")
+	                    : self->hist[i]);
 }
 
 enum input_result
@@ -239,8 +239,8 @@ input_key(input_t *self, int key)
 	case TK_CTRL('j'):
 		return INPUT_SUBMIT;
 	default:
-		if (key >= 0x20 && key < TK_BASE && input_insert(self,
-							(unsigned)key))
+		if (key >= 0x20 && key < TK_BASE &&
+		    input_insert(self, (unsigned)key))
 			return INPUT_CHANGED;
 		return INPUT_IGNORED;
 	}
@@ -252,15 +252,16 @@ input_take(input_t *self)
 	char *line = xstrdup(self->buf);
 
 	if (*line != '\0' &&
-	    (self->nhist == 0 || strcmp(self->hist[self->nhist - 1], line) != 0)) {
+	    (self->nhist == 0 ||
+	        strcmp(self->hist[self->nhist - 1], line) != 0)) {
 		if (self->nhist == INPUT_HISTORY_MAX) {
 			free(self->hist[0]);
 			memmove(self->hist, self->hist + 1,
 			    (self->nhist - 1) * sizeof *self->hist);
 			self->nhist--;
 		}
-		self->hist = realloc(self->hist,
-		    (self->nhist + 1) * sizeof *self->hist);
+		self->hist =
+		    realloc(self->hist, (self->nhist + 1) * sizeof *self->hist);
 		if (self->hist == NULL)
 			abort();
 		self->hist[self->nhist++] = xstrdup(line);
@@ -294,7 +295,8 @@ input_show_candidate(input_t *self, size_t i)
 	const char *c = self->cand[i];
 	size_t n = strlen(c);
 
-	if (self->len - (self->cur - self->word_start) + n + 1 > INPUT_MAX_BYTES)
+	if (self->len - (self->cur - self->word_start) + n + 1 >
+	    INPUT_MAX_BYTES)
 		return;
 	input_splice(self, self->word_start, self->cur, c, n);
 	self->cur = self->word_start + n;
@@ -306,7 +308,7 @@ input_complete(input_t *self, char **cand, size_t ncand, bool backward)
 {
 	if (self->completing && self->ncand > 1) {
 		size_t i = backward ? (self->ci + self->ncand - 1) % self->ncand
-				    : (self->ci + 1) % self->ncand;
+		                    : (self->ci + 1) % self->ncand;
 
 		for (size_t k = 0; k < ncand; k++)
 			free(cand[k]);
@@ -342,8 +344,7 @@ input_complete_end(input_t *self)
 }
 
 void
-input_view(input_t *self, int width, size_t *from, size_t *to,
-    int *cursor_col)
+input_view(input_t *self, int width, size_t *from, size_t *to, int *cursor_col)
 {
 	int w;
 
@@ -355,7 +356,7 @@ input_view(input_t *self, int width, size_t *from, size_t *to,
 		self->hscroll = 0;
 	/* Keep the cursor in view, a little before the right edge. */
 	while (tui_text_width(self->buf + self->hscroll,
-		   self->cur - self->hscroll) > width - 1)
+	           self->cur - self->hscroll) > width - 1)
 		self->hscroll = input_next(self, self->hscroll);
 	/* Scroll back when there is room again (after deleting). */
 	while (self->hscroll > 0) {
@@ -367,9 +368,9 @@ input_view(input_t *self, int width, size_t *from, size_t *to,
 	}
 	*from = self->hscroll;
 	*to = self->hscroll + tui_text_fit(self->buf + self->hscroll,
-				  self->len - self->hscroll, width, &w);
-	*cursor_col = tui_text_width(self->buf + self->hscroll,
-	    self->cur - self->hscroll);
+	                          self->len - self->hscroll, width, &w);
+	*cursor_col = tui_text_width(
+	    self->buf + self->hscroll, self->cur - self->hscroll);
 }
 
 /* --- self-test ------------------------------------------------------------ */
@@ -455,12 +456,12 @@ model_input_test(bool verbose)
 
 	/* Completion: one candidate and a space; several cycle. */
 	type(&in, "/jo");
-	input_word(&in, &from);
+	free(input_word(&in, &from));
 	assert(input_complete(&in, cands("/join", NULL, NULL), 1, false) == 1);
 	assert(strcmp(in.buf, "/join ") == 0 && !in.completing);
 	type(&in, "o");
-	assert(input_complete(&in, cands("ops", "ops2", "opera"), 3, false) ==
-	    3);
+	assert(
+	    input_complete(&in, cands("ops", "ops2", "opera"), 3, false) == 3);
 	assert(strcmp(in.buf, "/join ops") == 0);
 	input_complete(&in, NULL, 0, false);
 	assert(strcmp(in.buf, "/join ops2") == 0);

@@ -6,29 +6,29 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define INPUT_MAX_BYTES 16384 /* chat.max_bytes by default */
+#define INPUT_MAX_BYTES   16384 /* chat.max_bytes by default */
 #define INPUT_HISTORY_MAX 200
 
 typedef struct input {
-	char *buf;	    /* the line, NUL-terminated UTF-8 */
+	char *buf; /* the line, NUL-terminated UTF-8 */
 	size_t len, cap;
-	size_t cur;	    /* cursor, a byte offset at a character */
-	size_t hscroll;	    /* first byte shown */
-	char *kill;	    /* what Ctrl-K, Ctrl-U, Ctrl-W cut last */
-	char **hist;	    /* sent lines, oldest first */
+	size_t cur;     /* cursor, a byte offset at a character */
+	size_t hscroll; /* first byte shown */
+	char *kill;     /* what Ctrl-K, Ctrl-U, Ctrl-W cut last */
+	char **hist;    /* sent lines, oldest first */
 	size_t nhist;
-	size_t hpos;	    /* nhist: the draft; else the line shown */
-	char *draft;	    /* the line being typed before Up */
-	char **cand;	    /* completion: the candidates, */
-	size_t ncand, ci;   /* how many, which one is shown */
-	size_t word_start;  /* where the completed word starts */
-	bool completing;    /* Tab again cycles */
+	size_t hpos;       /* nhist: the draft; else the line shown */
+	char *draft;       /* the line being typed before Up */
+	char **cand;       /* completion: the candidates, */
+	size_t ncand, ci;  /* how many, which one is shown */
+	size_t word_start; /* where the completed word starts */
+	bool completing;   /* Tab again cycles */
 } input_t;
 
 enum input_result {
-	INPUT_IGNORED,	/* not an editing key */
-	INPUT_CHANGED,	/* the line or the cursor moved */
-	INPUT_SUBMIT,	/* Enter: take the line with input_take */
+	INPUT_IGNORED, /* not an editing key */
+	INPUT_CHANGED, /* the line or the cursor moved */
+	INPUT_SUBMIT,  /* Enter: take the line with input_take */
 };
 
 void input_init(input_t *self);
@@ -51,15 +51,14 @@ char *input_word(const input_t *self, size_t *start);
  * word), or goes to the next (backward: previous) one when already
  * completing. A single candidate is followed by a space. Returns the
  * number of candidates. */
-size_t input_complete(input_t *self, char **cand, size_t ncand,
-    bool backward);
+size_t input_complete(input_t *self, char **cand, size_t ncand, bool backward);
 /* Ends a completion (any key but Tab does). */
 void input_complete_end(input_t *self);
 
 /* What to show in width columns: bytes [*from, *to) of buf, and the
  * cursor's column. */
-void input_view(input_t *self, int width, size_t *from, size_t *to,
-    int *cursor_col);
+void input_view(
+    input_t *self, int width, size_t *from, size_t *to, int *cursor_col);
 
 void model_input_test(bool verbose);
 

@@ -108,10 +108,11 @@ tui_utf8_prev(const char *s, size_t pos)
 static bool
 text_is_format(uint32_t cp)
 {
-	return cp == 0x061c || cp == 0x180e ||
-	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-	    (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe0fff);
+	return cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb) ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 int
@@ -166,8 +167,8 @@ tui_text_fit(const char *s, size_t len, int maxw, int *w)
 /* Appends escaped text to out, replacing what text_escape lets through
  * but a terminal should not get as is. */
 static void
-text_safe_part(const char *s, size_t len, char **out, size_t *olen,
-    size_t *ocap)
+text_safe_part(
+    const char *s, size_t len, char **out, size_t *olen, size_t *ocap)
 {
 	char *esc = text_escape(s, len);
 	size_t elen = strlen(esc), i = 0;
@@ -181,11 +182,11 @@ text_safe_part(const char *s, size_t len, char **out, size_t *olen,
 		if (cp == '\t') {
 			memcpy(piece, "    ", 4);
 			plen = 4;
-		} else if (cp >= 0x80 && (text_is_format(cp) ||
-					      (!text_ascii &&
-						  wcwidth((wchar_t)cp) < 0))) {
-			plen = (size_t)snprintf(piece, sizeof piece, "\\u{%x}",
-			    (unsigned)cp);
+		} else if (cp >= 0x80 &&
+		           (text_is_format(cp) ||
+		               (!text_ascii && wcwidth((wchar_t)cp) < 0))) {
+			plen = (size_t)snprintf(
+			    piece, sizeof piece, "\\u{%x}", (unsigned)cp);
 		} else if (cp >= 0x80 && text_ascii) {
 			piece[0] = '?';
 			plen = 1;
@@ -262,7 +263,8 @@ tui_text_break(const char *s, size_t len, int width, size_t *next)
 		}
 		if (used + cw > width) {
 			if (cp == ' ') {
-				/* The space that would overflow is the break. */
+				/* The space that would overflow is the break.
+				 */
 				*next = i + 1;
 				return i;
 			}
@@ -292,8 +294,7 @@ tui_time_hm(int64_t us, char out[8])
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, 8, "%H:%M", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL || strftime(out, 8, "%H:%M", &tm) == 0)
 		snprintf(out, 8, "--:--");
 }
 
@@ -385,12 +386,25 @@ tui_parse_duration(const char *s, int64_t *seconds)
 			return -1;
 		p = end;
 		switch (*p) {
-		case '\0': break;
-		case 's': p++; break;
-		case 'm': v *= 60; p++; break;
-		case 'h': v *= 3600; p++; break;
-		case 'd': v *= 86400; p++; break;
-		default: return -1;
+		case '\0':
+			break;
+		case 's':
+			p++;
+			break;
+		case 'm':
+			v *= 60;
+			p++;
+			break;
+		case 'h':
+			v *= 3600;
+			p++;
+			break;
+		case 'd':
+			v *= 86400;
+			p++;
+			break;
+		default:
+			return -1;
 		}
 		total += v;
 		if (total > 100000000)
@@ -449,8 +463,8 @@ tui_row_add(tui_row_t *row, int style, const char *s, size_t len, int maxw)
 	else {
 		if (row->nseg == row->segcap) {
 			row->segcap = row->segcap == 0 ? 8 : row->segcap * 2;
-			row->seg = realloc(row->seg,
-			    (size_t)row->segcap * sizeof *row->seg);
+			row->seg = realloc(
+			    row->seg, (size_t)row->segcap * sizeof *row->seg);
 			if (row->seg == NULL)
 				abort();
 		}
@@ -514,8 +528,9 @@ tui_row_append(tui_row_t *row, const tui_row_t *src, int maxw)
 
 		if (maxw >= 0 && left <= 0)
 			break;
-		w = tui_row_add(row, src->seg[i].style, src->text + src->seg[i].off,
-		    src->seg[i].len, maxw >= 0 ? left : -1);
+		w = tui_row_add(row, src->seg[i].style,
+		    src->text + src->seg[i].off, src->seg[i].len,
+		    maxw >= 0 ? left : -1);
 		left -= w;
 	}
 }
@@ -593,11 +608,14 @@ model_text_test(bool verbose)
 	assert(strstr(s, "\\x1b[31mALARM") != NULL);
 	free(s);
 	/* C1 controls (CSI as one byte) and invalid bytes too. */
-	s = tui_text_safe("a\xc2\x9b" "31mb\xff", 8, false);
+	s = tui_text_safe("a\xc2\x9b"
+	                  "31mb\xff",
+	    8, false);
 	assert(strstr(s, "\\xc2") != NULL && strstr(s, "\\xff") != NULL);
 	free(s);
 	/* Bidi overrides and zero-width spaces are shown, not obeyed. */
-	s = tui_safe("abc\xe2\x80\xae" "def\xe2\x80\x8b");
+	s = tui_safe("abc\xe2\x80\xae"
+	             "def\xe2\x80\x8b");
 	assert(strcmp(s, "abc\\u{202e}def\\u{200b}") == 0);
 	free(s);
 	/* Newlines: kept for the wrapper, or escaped; tabs become spaces. */
@@ -630,7 +648,8 @@ model_text_test(bool verbose)
 	/* Widths: CJK takes two columns (in a UTF-8 locale). */
 	if (wcwidth(0x4e2d) == 2) {
 		assert(tui_text_width("a\xe4\xb8\xad", 4) == 3);
-		assert(tui_text_fit("\xe4\xb8\xad\xe4\xb8\xad", 6, 3, NULL) == 3);
+		assert(
+		    tui_text_fit("\xe4\xb8\xad\xe4\xb8\xad", 6, 3, NULL) == 3);
 	}
 	assert(tui_text_width("abc", 3) == 3);
 

@@ -36,8 +36,8 @@ enum {
 	TK_F5,
 	TK_RESIZE,
 };
-#define TK_ALT 0x1000000	 /* or'ed with a key typed with Alt */
-#define TK_CTRL(c) ((c) & 0x1f) /* TK_CTRL('a') == 1 */
+#define TK_ALT     0x1000000  /* or'ed with a key typed with Alt */
+#define TK_CTRL(c) ((c)&0x1f) /* TK_CTRL('a') == 1 */
 
 /* What a piece of text means; the view turns it into colours and
  * attributes (or attributes only, without colour). */
@@ -50,21 +50,21 @@ enum tui_style {
 	TS_AUTHOR3,
 	TS_AUTHOR4,
 	TS_AUTHOR5,
-	TS_SELF,	 /* lines and names of the acting user */
-	TS_MENTION,	 /* a line that mentions the acting user */
-	TS_SYSTEM,	 /* joins, topics, notices */
-	TS_ERROR,	 /* errors in the status line and buffers */
+	TS_SELF,         /* lines and names of the acting user */
+	TS_MENTION,      /* a line that mentions the acting user */
+	TS_SYSTEM,       /* joins, topics, notices */
+	TS_ERROR,        /* errors in the status line and buffers */
 	TS_ALERT_URGENT, /* the alert banner and alert lines */
 	TS_ALERT_CRITICAL,
-	TS_BAR,		 /* title and status bars */
-	TS_BAR_HI,	 /* something to see in a bar */
-	TS_SIDEBAR_CUR,	 /* the current room in the room list */
-	TS_UNREAD,	 /* unread counts */
-	TS_MENTIONS,	 /* mention counts */
-	TS_LINK_GOOD,	 /* map links by quality */
+	TS_BAR,         /* title and status bars */
+	TS_BAR_HI,      /* something to see in a bar */
+	TS_SIDEBAR_CUR, /* the current room in the room list */
+	TS_UNREAD,      /* unread counts */
+	TS_MENTIONS,    /* mention counts */
+	TS_LINK_GOOD,   /* map links by quality */
 	TS_LINK_FAIR,
 	TS_LINK_BAD,
-	TS_NODE,	 /* map nodes */
+	TS_NODE, /* map nodes */
 	TS_NODE_SELF,
 	TS_NODE_AWAY,
 	TS_HEADING,
@@ -100,8 +100,7 @@ void tui_row_clear(tui_row_t *row);
 void tui_row_free(tui_row_t *row);
 /* Appends len bytes of display-safe text, at most maxw more columns of it
  * (maxw < 0: all). Returns the columns added. */
-int tui_row_add(tui_row_t *row, int style, const char *s, size_t len,
-    int maxw);
+int tui_row_add(tui_row_t *row, int style, const char *s, size_t len, int maxw);
 /* tui_row_add of a NUL-terminated string. */
 int tui_row_puts(tui_row_t *row, int style, const char *s, int maxw);
 /* Formats, makes the result display-safe, appends it. */

@@ -1,0 +1,108 @@
+/* The whole client without a terminal: the acting user, the rooms, the
+ * input line, the alerts, the map and status views, what each key and
+ * each event does, and the screen as rows of styled text. It talks to
+ * the daemon through a call function, so that the self-test can drive it
+ * against a fake daemon, headless (WeeChat's habit). */
+#ifndef IOE_TUI_MODEL_APP_H
+#define IOE_TUI_MODEL_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "model-alert.h"
+#include "model-input.h"
+#include "model-map.h"
+#include "model-room.h"
+#include "tui.h"
+
+enum app_view { VIEW_CHAT, VIEW_MAP, VIEW_STATUS, VIEW_HELP };
+
+enum app_call_status {
+	APP_CALL_OK,        /* *result holds the result */
+	APP_CALL_FAILED,    /* the daemon refused: *code and *cause say why */
+	APP_CALL_NO_DAEMON, /* nobody answered: *cause says why */
+};
+
+/* Calls method with params (taken, may be NULL), waiting at most
+ * timeout_ms. Sets *result (caller owns) or *cause and *code (caller
+ * frees; *code may stay NULL). Returns an enum app_call_status. */
+typedef int (*app_call_fn)(void *arg, const char *method, json_t *params,
+    int timeout_ms, json_t **result, char **code, char **cause);
+
+struct app_options {
+	const char *dir;  /* the data directory, for messages */
+	const char *user; /* -u or $IOE_USER, or NULL */
+};
+
+#define APP_TIMEOUT_MS    5000 /* what the user asked for */
+#define APP_BG_TIMEOUT_MS 2000 /* refreshes */
+#define APP_HISTORY_PAGE  200
+
+typedef struct app {
+	app_call_fn call;
+	void *call_arg;
+	char *dir;
+	char *user_flag;
+	char *node;       /* this node's name */
+	char *user;       /* the acting user's name, once known */
+	char *me;         /* "user@node" */
+	bool chat;        /* the daemon has the chat methods */
+	bool connected;   /* the daemon answered last time */
+	bool asking_user; /* the input line asks for a user name */
+	bool quit;
+	bool started;    /* app_start ran */
+	bool redraw_all; /* Ctrl-L: the view repaints everything */
+	bool dirty;      /* something to draw */
+	enum app_view view;
+	int cols, rows;
+	rooms_t rooms;
+	input_t input;
+	alerts_t alerts;
+	map_t map;
+	json_t *status;     /* last 'status' result */
+	json_t *peers;      /* last 'peers' result */
+	char *status_error; /* why the last 'status' failed */
+	char **users;       /* "name@node" of every user of the mesh */
+	size_t nusers;
+	char **all_rooms; /* every room of the mesh */
+	size_t nall_rooms;
+	char *msg; /* the status line's message */
+	int msg_style;
+	int64_t msg_until_us; /* shown until then (monotonic) */
+	int page_top;         /* scroll of the help and status views */
+	char *help_topic;
+	int64_t now_us; /* monotonic time of the last tick */
+	int64_t next_status_us, next_map_us, next_peers_us, next_read_us;
+	int64_t next_retry_us;
+	long minute; /* for the clock */
+	bool want_alerts, want_rooms, want_users, want_read;
+	tui_rows_t scratch; /* rows reused by app_screen */
+	tui_rows_t scratch2;
+} app_t;
+
+/* Caller owns return value. */
+app_t *app_new(const struct app_options *opts, app_call_fn call, void *arg);
+void app_destroy(app_t **self_p);
+
+/* Asks the daemon who we are, picks or asks for the acting user, loads
+ * the rooms and the alerts. */
+void app_start(app_t *self);
+/* One key (tui.h codes). */
+void app_key(app_t *self, int key);
+/* One event from the event socket: topic and JSON object. */
+void app_event(app_t *self, const char *topic, const char *data, size_t len);
+/* Periodic work at monotonic time now_us: refreshes, batched requests,
+ * the clock. Call often (every few hundred ms). */
+void app_tick(app_t *self, int64_t now_us);
+void app_resize(app_t *self, int cols, int rows);
+
+/* The screen: exactly rows rows of at most cols columns, and where the
+ * cursor goes. */
+void app_screen(app_t *self, tui_rows_t *out, int *cursor_y, int *cursor_x);
+
+void model_app_test(bool verbose);
+
+#endif
