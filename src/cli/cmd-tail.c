@@ -133,23 +133,29 @@ cmd_tail_show(struct ioectl_ctx *ctx, const char *room, const char *id)
 /* Follows the event stream until interrupted, printing new messages of
  * room; each is fetched again through history so that what is shown is
  * what the daemon stored. */
-static int
-cmd_tail_follow(struct ioectl_ctx *ctx, const char *room)
+static zsock_t *
+cmd_tail_subscribe(struct ioectl_ctx *ctx, int *rc)
 {
 	char *cause = NULL, *endpoint = datadir_endpoint(ctx->dir,
 	    EVENTS_SOCKET_NAME, &cause);
 	zsock_t *sub;
-	int64_t checked = time_mono_us();
-	char *me = room[0] == '@' ? cmd_tail_me(ctx) : NULL;
 
 	if (endpoint == NULL) {
-		int rc = cmd_error(ctx, EXIT_FAILED, "invalid", "%s", cause);
-
+		*rc = cmd_error(ctx, EXIT_FAILED, "invalid", "%s", cause);
 		free(cause);
-		return rc;
+		return NULL;
 	}
 	sub = zsock_new_sub(endpoint, "entry");
 	free(endpoint);
+	return sub;
+}
+
+static int
+cmd_tail_follow(struct ioectl_ctx *ctx, const char *room, zsock_t *sub)
+{
+	int64_t checked = time_mono_us();
+	char *me = room[0] == '@' ? cmd_tail_me(ctx) : NULL;
+
 	while (!zsys_interrupted) {
 		zpoller_t *poller = zpoller_new(sub, NULL);
 		void *which = zpoller_wait(poller, 1000);
@@ -161,7 +167,6 @@ cmd_tail_follow(struct ioectl_ctx *ctx, const char *room)
 		if (time_mono_us() - checked > 5000000) {
 			checked = time_mono_us();
 			if (cmd_call(ctx, "status", NULL, &r) != EXIT_OK) {
-				zsock_destroy(&sub);
 				free(me);
 				return EXIT_NO_DAEMON;
 			}
@@ -179,7 +184,6 @@ cmd_tail_follow(struct ioectl_ctx *ctx, const char *room)
 		zstr_free(&topic);
 		zstr_free(&text);
 	}
-	zsock_destroy(&sub);
 	free(me);
 	return EXIT_OK;
 }
@@ -188,9 +192,10 @@ static int
 cmd_tail_exec(struct ioectl_ctx *ctx, struct args *args)
 {
 	const char *count = args_get(args, "n");
+	zsock_t *sub = NULL;
 	long n = 20;
 	char *end;
-	int rc;
+	int rc = EXIT_OK;
 
 	if (count != NULL) {
 		n = strtol(count, &end, 10);
@@ -198,13 +203,19 @@ cmd_tail_exec(struct ioectl_ctx *ctx, struct args *args)
 			return cmd_usage_error(ctx, args->cmd,
 			    "-n wants a count of 1 or more, not '%s'", count);
 	}
+	/* Subscribed before the history is read, so that nothing said in
+	 * between is missed. */
+	if (args_get(args, "follow") != NULL &&
+	    (sub = cmd_tail_subscribe(ctx, &rc)) == NULL)
+		return rc;
 	rc = cmd_tail_history(ctx,
 	    json_pack("{s:s, s:I}", "room", args->argv[0], "limit",
 		(json_int_t)n),
 	    NULL);
-	if (rc != EXIT_OK || args_get(args, "follow") == NULL)
-		return rc;
-	return cmd_tail_follow(ctx, args->argv[0]);
+	if (rc == EXIT_OK && sub != NULL)
+		rc = cmd_tail_follow(ctx, args->argv[0], sub);
+	zsock_destroy(&sub);
+	return rc;
 }
 
 const struct ioectl_cmd cmd_tail_entry = {

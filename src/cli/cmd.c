@@ -98,11 +98,15 @@ static int
 cmd_verror(struct ioectl_ctx *ctx, int status, const char *code,
     const char *fmt, va_list ap)
 {
-	char *message;
+	char *message, *shown;
 
 	if (vasprintf(&message, fmt, ap) < 0)
 		abort();
-	fprintf(stderr, "ioectl: %s\n", message);
+	/* Messages quote what was typed or what the mesh holds: never let
+	 * an escape sequence reach the terminal raw. */
+	shown = text_inert(message, strlen(message));
+	fprintf(stderr, "ioectl: %s\n", shown);
+	free(shown);
 	if (ctx != NULL && ctx->json) {
 		json_t *obj = json_pack("{s:{s:s, s:s}}", "error", "code", code,
 		    "message", message);

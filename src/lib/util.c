@@ -402,8 +402,22 @@ text_find_control(const char *text, size_t len, size_t *offset)
 	return NULL;
 }
 
+static char *text_escape_as(const char *text, size_t len, bool backslash);
+
 char *
 text_escape(const char *text, size_t len)
+{
+	return text_escape_as(text, len, true);
+}
+
+char *
+text_inert(const char *text, size_t len)
+{
+	return text_escape_as(text, len, false);
+}
+
+static char *
+text_escape_as(const char *text, size_t len, bool backslash)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	char *out = xcalloc(len * 4 + 1, 1), *p = out;
@@ -417,7 +431,7 @@ text_escape(const char *text, size_t len)
 			*p++ = '\\';
 			*p++ = 'n';
 			i++;
-		} else if (c == '\\') {
+		} else if (c == '\\' && backslash) {
 			*p++ = '\\';
 			*p++ = '\\';
 			i++;

@@ -55,6 +55,10 @@ const char *text_find_control(const char *s, size_t len, size_t *offset);
  * frees. */
 char *text_escape(const char *s, size_t len);
 
+/* As text_escape, but a backslash stays one: for messages that may quote
+ * text already escaped, where only the control characters matter. */
+char *text_inert(const char *s, size_t len);
+
 /* Node and room names: 1..63 of [A-Za-z0-9._-], starting alphanumeric.
  * Returns 0, or -1 with *cause set. */
 int name_check(const char *name, const char *what, char **cause);

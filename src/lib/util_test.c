@@ -60,6 +60,9 @@ util_test(bool verbose)
 	s = text_escape("a\x1b[31mb\nc\\\xc2\x9b\xff", 13);
 	assert(strcmp(s, "a\\x1b[31mb\\nc\\\\\\xc2\\x9b\\xff") == 0);
 	free(s);
+	s = text_inert("a\\x1b\x1b", 6);
+	assert(strcmp(s, "a\\x1b\\x1b") == 0);
+	free(s);
 	s = text_escape("h\xc3\xa9", 3);
 	assert(strcmp(s, "h\xc3\xa9") == 0);
 	free(s);
