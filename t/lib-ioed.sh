@@ -205,6 +205,31 @@ ioed_stop_all_ 2>/dev/null
 rm -f "$IOE_TEST_PIDS"
 test_atexit ioed_stop_all_
 
+# ioed_check_logs_: no daemon of this script left a sanitizer report or a
+# failed assertion in its log (a crash a test did not notice is a bug)
+ioed_check_logs_ () {
+	cl_bad_=0
+	test -f "$IOE_TEST_PIDS" || return 0
+	while read -r cl_pid_ cl_dir_
+	do
+		cl_log_=$cl_dir_/ioed.log
+		test -f "$cl_log_" || continue
+		if grep -Eq "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|Assertion .* failed" "$cl_log_"
+		then
+			echo "sanitizer report in $cl_log_:" >&4
+			grep -E -A12 "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|Assertion .* failed" "$cl_log_" | head -40 >&4
+			cl_bad_=1
+		fi
+	done <"$IOE_TEST_PIDS"
+	return $cl_bad_
+}
+
+test_before_done_ () {
+	test_expect_success 'no daemon logged a sanitizer report or a failed assertion' '
+		ioed_check_logs_
+	'
+}
+
 # --- journal and ledger across nodes -------------------------------------
 
 # journal_texts NODE: the texts of NODE's journal, in its order

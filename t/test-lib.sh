@@ -533,6 +533,14 @@ test_remove_trash_ () {
 test_done () {
 	trap - EXIT
 	test_done_called_=t
+	# Libraries may check what only shows once everything has stopped
+	# (lib-ioed.sh: sanitizer reports in the daemons' logs).
+	if command -v test_before_done_ >/dev/null 2>&1 &&
+		test -z "$skip_all"
+	then
+		test_atexit_run_
+		test_before_done_
+	fi
 	if test $test_count = 0 && test -n "$skip_all"
 	then
 		say "1..0 # SKIP $skip_all"

@@ -921,7 +921,8 @@ mesh_on_router(mesh_t *self, int64_t now)
 {
 	zmsg_t *msg = zmsg_recv(self->router);
 	zframe_t *id, *first;
-	const char *key;
+	const char *key = NULL, *meta;
+	char keybuf[41];
 	char *cause = NULL;
 	wire_msg_t *m;
 	link_t *link;
@@ -931,7 +932,13 @@ mesh_on_router(mesh_t *self, int64_t now)
 		return;
 	id = zmsg_pop(msg);
 	first = zmsg_first(msg);
-	key = first != NULL ? zframe_meta(first, "User-Id") : NULL;
+	/* The metadata belongs to the frame, which decoding frees: keep a
+	 * copy of the key. */
+	meta = first != NULL ? zframe_meta(first, "User-Id") : NULL;
+	if (meta != NULL && strlen(meta) == 40) {
+		memcpy(keybuf, meta, sizeof keybuf);
+		key = keybuf;
+	}
 	for (link = zlist_first(self->links); link != NULL;
 	     link = zlist_next(self->links)) {
 		if (!link->outgoing && zframe_eq(link->routing_id, id))
