@@ -603,7 +603,8 @@ model_text_test(bool verbose)
 
 	(void)verbose;
 	/* Escape sequences and controls come out inert and visible. */
-	s = tui_text_safe("red \x1b[31mALARM\x1b[0m\a end", 25, false);
+	s = tui_text_safe("red \x1b[31mALARM\x1b[0m\a end",
+	    strlen("red \x1b[31mALARM\x1b[0m\a end"), false);
 	assert(strchr(s, '\x1b') == NULL && strchr(s, '\a') == NULL);
 	assert(strstr(s, "\\x1b[31mALARM") != NULL);
 	free(s);
