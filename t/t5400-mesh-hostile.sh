@@ -4,12 +4,11 @@ malformed messages, a forked feed, random bytes on the mesh ports'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ioed.sh"
 
-# A TCP and UDP port pair nobody uses, from this script's own range.
-port=$((40000 + ($$ % 2000) * 3))
-while ss -Htuln "sport = :$port" | grep -q .
-do
-	port=$((port + 1))
-done
+. "$TEST_DIRECTORY/lib-mesh.sh"
+
+# A TCP and UDP port pair nobody uses, below the ephemeral range that
+# outgoing connections take their ports from.
+port=$(mesh_port alpha)
 ep=tcp://127.0.0.1:$port
 
 test_expect_success 'a node and a peer with a real certificate' '

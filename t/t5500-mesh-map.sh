@@ -3,14 +3,10 @@ test_description='the map of the mesh: every node and link, from any node'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ioed.sh"
 
-port=$((42000 + ($$ % 2000) * 3))
-while ss -Htuln "sport = :$port" | grep -q . ||
-	ss -Htuln "sport = :$((port + 1))" | grep -q . ||
-	ss -Htuln "sport = :$((port + 2))" | grep -q .
-do
-	port=$((port + 3))
-done
-a=tcp://127.0.0.1:$port b=tcp://127.0.0.1:$((port + 1)) c=tcp://127.0.0.1:$((port + 2))
+. "$TEST_DIRECTORY/lib-mesh.sh"
+
+# Ports below the ephemeral range, from the mesh library's allocator.
+a=$(mesh_ep alpha) b=$(mesh_ep bravo) c=$(mesh_ep charlie)
 
 # nodes_seen NODE: names on NODE's map, sorted, one per line
 nodes_seen () {
