@@ -1,13 +1,16 @@
 /* What the benchmarks share (see bench.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <czmq.h>
@@ -15,7 +18,12 @@
 
 #include "bench.h"
 #include "ctl_client.h"
+#include "datadir.h"
+#include "entry.h"
+#include "proto.h"
 #include "util.h"
+
+#define BENCH_RTT_WARMUP 200
 
 long long
 bench_parse_number(const char *s, long long min, long long max,
@@ -234,6 +242,45 @@ bench_table_ratio(const struct bench_table *t, const char *what, double num,
 		printf("%-*s %8s\n", t->ratio, what, "-");
 }
 
+/* --- requests that write ------------------------------------------------ */
+
+static json_t *
+bench_journal_params(void *arg, const char *text)
+{
+	(void)arg;
+	return json_pack("{s:s}", "text", text);
+}
+
+const struct bench_req bench_journal_add = { "journal.add",
+	bench_journal_params, NULL };
+
+int
+bench_req_send(const struct bench_req *req, ctl_client_t *client,
+    const char *text, char id[2 * ENTRY_ID_SIZE + 1], char **cause)
+{
+	json_t *result = NULL;
+	const char *got;
+	char *code = NULL;
+	int rc = -1;
+
+	if (req == NULL)
+		req = &bench_journal_add;
+	if (ctl_client_call(client, req->method, req->params(req->arg, text),
+		BENCH_TIMEOUT_MS, &result, &code, cause) != CTL_OK)
+		goto done;
+	if (json_unpack(result, "{s:s}", "id", &got) != 0 ||
+	    strlen(got) != 2 * ENTRY_ID_SIZE) {
+		fail(cause, "%s gave no id", req->method);
+		goto done;
+	}
+	memcpy(id, got, 2 * ENTRY_ID_SIZE + 1);
+	rc = 0;
+done:
+	free(code);
+	json_decref(result);
+	return rc;
+}
+
 /* --- writers ------------------------------------------------------------ */
 
 /* What the client threads of one run share. */
@@ -282,9 +329,9 @@ pool_client_run(void *arg)
 	struct pool_client *c = arg;
 	struct pool *p = c->pool;
 	char text[BENCH_TEXT_SIZE + 1], *cause = NULL, *code = NULL;
+	char id[2 * ENTRY_ID_SIZE + 1];
 	json_t *result = NULL;
 	ctl_client_t *client;
-	const char *id;
 	int64_t t0, t1;
 	size_t ticket;
 
@@ -317,24 +364,14 @@ pool_client_run(void *arg)
 		    (t0 = time_mono_us()) >= p->deadline_us)
 			break;
 		bench_text(text, c->index, ticket);
-		if (ctl_client_call(client, "journal.add",
-			json_pack("{s:s}", "text", text), BENCH_TIMEOUT_MS,
-			&result, &code, &cause) != CTL_OK) {
+		if (bench_req_send(p->w->req, client, text, id, &cause) != 0) {
 			pool_error(p, cause);
 			cause = NULL;
-			free(code);
-			code = NULL;
 			break;
 		}
 		t1 = time_mono_us();
-		if (json_unpack(result, "{s:s}", "id", &id) != 0) {
-			pool_error(p, xstrdup("journal.add gave no id"));
-			json_decref(result);
-			break;
-		}
 		if (p->w->added != NULL)
 			p->w->added(p->w->arg, id, t0);
-		json_decref(result);
 		bench_samples_add(p->lat, t1 - t0);
 	}
 	ctl_client_destroy(&client);
@@ -386,5 +423,1033 @@ bench_writers_run(const struct bench_writers *w, bench_samples_t *lat,
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
 	free(c);
+	return rc;
+}
+
+/* --- rows, notes and the results file ----------------------------------- */
+
+void
+bench_row_set(struct bench_row *r, const char *key, const char *label,
+    char *figure, const char *unit, bench_samples_t *lat, size_t ops,
+    int64_t elapsed_us)
+{
+	memset(r, 0, sizeof *r);
+	r->key = xstrdup(key);
+	r->label = xstrdup(label);
+	r->figure = figure;
+	r->unit = xstrdup(unit);
+	bench_stats_set(&r->st, ops, elapsed_us, lat);
+}
+
+void
+bench_row_free(struct bench_row *r)
+{
+	free(r->key);
+	free(r->label);
+	free(r->figure);
+	free(r->unit);
+	memset(r, 0, sizeof *r);
+}
+
+struct bench_row *
+bench_out_row(struct bench_out *o)
+{
+	if (o->nrows == sizeof o->rows / sizeof o->rows[0])
+		abort();
+	return &o->rows[o->nrows++];
+}
+
+void
+bench_out_note(struct bench_out *o, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	if (o->nnotes == sizeof o->notes / sizeof o->notes[0])
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	o->notes[o->nnotes++] = xasprintf("%s\t%s", key, text);
+	free(text);
+}
+
+/* Tabs and newlines would break FILE's lines. */
+static void
+bench_clean(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '\t' || *s == '\n')
+			*s = ' ';
+	}
+}
+
+int
+bench_out_write(struct bench_out *o, const char *path, char **cause)
+{
+	FILE *fp;
+	int rc = 0;
+
+	if (path == NULL)
+		return 0;
+	/* "e": a daemon this program starts must not keep the file. */
+	if ((fp = fopen(path, "ae")) == NULL)
+		return fail(cause, "cannot open '%s': %s", path,
+		    strerror(errno));
+	for (size_t i = 0; i < o->nrows; i++) {
+		struct bench_row *r = &o->rows[i];
+
+		bench_clean(r->label);
+		bench_clean(r->figure);
+		bench_clean(r->unit);
+		fprintf(fp,
+		    "row\t%s\t%s\t%zu\t%.6f\t%.3f\t%" PRId64 "\t%" PRId64
+		    "\t%d\t%s\t%s\n",
+		    r->key, r->label, r->st.ops, r->st.secs, r->st.rate,
+		    r->st.p50, r->st.p99, r->hops, r->unit, r->figure);
+	}
+	for (size_t i = 0; i < o->nnotes; i++) {
+		bench_clean(strchr(o->notes[i], '\t') + 1);
+		fprintf(fp, "note\t%s\n", o->notes[i]);
+	}
+	if (fclose(fp) != 0)
+		rc = fail(cause, "cannot write '%s': %s", path,
+		    strerror(errno));
+	return rc;
+}
+
+void
+bench_out_free(struct bench_out *o)
+{
+	for (size_t i = 0; i < o->nrows; i++)
+		bench_row_free(&o->rows[i]);
+	for (size_t i = 0; i < o->nnotes; i++)
+		free(o->notes[i]);
+	memset(o, 0, sizeof *o);
+}
+
+/* Splits line at tabs into at most max fields. Returns the count. */
+static int
+bench_split(char *line, char **f, int max)
+{
+	int n = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	while (n < max) {
+		f[n++] = line;
+		if ((line = strchr(line, '\t')) == NULL)
+			break;
+		*line++ = '\0';
+	}
+	return n;
+}
+
+int
+bench_report_read(struct bench_report *rep, const char *path, char **cause)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *fp;
+
+	memset(rep, 0, sizeof *rep);
+	if ((fp = fopen(path, "re")) == NULL)
+		return fail(cause, "cannot open '%s': %s", path,
+		    strerror(errno));
+	while (getline(&line, &cap, fp) > 0) {
+		char *f[11];
+		int nf = bench_split(line, f, 11);
+
+		if (strcmp(f[0], "row") == 0 && nf == 11) {
+			struct bench_row *r;
+
+			rep->rows = realloc(rep->rows,
+			    (rep->nrows + 1) * sizeof *rep->rows);
+			if (rep->rows == NULL)
+				abort();
+			r = &rep->rows[rep->nrows++];
+			memset(r, 0, sizeof *r);
+			r->key = xstrdup(f[1]);
+			r->label = xstrdup(f[2]);
+			r->st.ops = strtoull(f[3], NULL, 10);
+			r->st.secs = strtod(f[4], NULL);
+			r->st.rate = strtod(f[5], NULL);
+			r->st.p50 = strtoll(f[6], NULL, 10);
+			r->st.p99 = strtoll(f[7], NULL, 10);
+			r->hops = atoi(f[8]);
+			r->unit = xstrdup(f[9]);
+			r->figure = xstrdup(f[10]);
+		} else if (strcmp(f[0], "note") == 0 && nf >= 3) {
+			rep->notes = realloc(rep->notes,
+			    (rep->nnotes + 1) * sizeof *rep->notes);
+			if (rep->notes == NULL)
+				abort();
+			rep->notes[rep->nnotes++] = xstrdup(f[2]);
+		} else if (strcmp(f[0], "info") == 0 && nf >= 3) {
+			rep->info = realloc(rep->info,
+			    (rep->ninfo + 1) * sizeof *rep->info);
+			if (rep->info == NULL)
+				abort();
+			rep->info[rep->ninfo++] = xasprintf("  %-12s%s", f[1],
+			    f[2]);
+		}
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+void
+bench_report_free(struct bench_report *rep)
+{
+	for (size_t i = 0; i < rep->nrows; i++)
+		bench_row_free(&rep->rows[i]);
+	free(rep->rows);
+	for (size_t i = 0; i < rep->nnotes; i++)
+		free(rep->notes[i]);
+	free(rep->notes);
+	for (size_t i = 0; i < rep->ninfo; i++)
+		free(rep->info[i]);
+	free(rep->info);
+	memset(rep, 0, sizeof *rep);
+}
+
+void
+bench_report_print_figures(const struct bench_report *rep,
+    const struct bench_table *t, const char *title)
+{
+	printf("%s\n", title);
+	for (size_t i = 0; i < rep->ninfo; i++)
+		printf("%s\n", rep->info[i]);
+	printf("\n");
+	bench_table_header(t);
+	for (size_t i = 0; i < rep->nrows; i++)
+		if (strncmp(rep->rows[i].key, "rtt.", 4) != 0)
+			bench_table_row(t, rep->rows[i].figure,
+			    rep->rows[i].unit, &rep->rows[i].st);
+	printf("\nreference, same run\n");
+	for (size_t i = 0; i < rep->nrows; i++)
+		if (strncmp(rep->rows[i].key, "rtt.", 4) == 0)
+			bench_table_row(t, rep->rows[i].figure,
+			    rep->rows[i].unit, &rep->rows[i].st);
+}
+
+void
+bench_report_print_notes(const struct bench_report *rep)
+{
+	if (rep->nnotes > 0)
+		printf("\nnotes\n");
+	for (size_t i = 0; i < rep->nnotes; i++) {
+		bool seen = false;
+
+		/* Two runs of a command say the same things once. */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(rep->notes[k], rep->notes[i]) == 0;
+		if (!seen)
+			printf("  %s\n", rep->notes[i]);
+	}
+}
+
+const struct bench_row *
+bench_report_best(const struct bench_report *rep, const char *prefix)
+{
+	const struct bench_row *best = NULL;
+
+	for (size_t i = 0; i < rep->nrows; i++) {
+		const struct bench_row *r = &rep->rows[i];
+
+		if (strncmp(r->key, prefix, strlen(prefix)) == 0 &&
+		    r->st.p50 > 0 && (best == NULL || r->st.p50 < best->st.p50))
+			best = r;
+	}
+	return best;
+}
+
+const struct bench_row *
+bench_report_find(const struct bench_report *rep, const char *key)
+{
+	for (size_t i = 0; i < rep->nrows; i++)
+		if (strcmp(rep->rows[i].key, key) == 0)
+			return &rep->rows[i];
+	return NULL;
+}
+
+/* --- nodes -------------------------------------------------------------- */
+
+const char *
+bench_node_name(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : dir;
+}
+
+json_t *
+bench_call(const char *dir, const char *method, json_t *params,
+    char **cause)
+{
+	ctl_client_t *client = ctl_client_new(dir, cause);
+	json_t *result = NULL;
+	char *code = NULL;
+
+	if (client == NULL) {
+		json_decref(params);
+		return NULL;
+	}
+	if (ctl_client_call(client, method, params, BENCH_TIMEOUT_MS, &result,
+		&code, cause) != CTL_OK)
+		result = NULL;
+	free(code);
+	ctl_client_destroy(&client);
+	return result;
+}
+
+int64_t
+bench_peers_sum(const char *dir, const char *field)
+{
+	char *cause = NULL;
+	json_t *r = bench_call(dir, "peers", NULL, &cause), *p;
+	int64_t n = 0;
+	size_t i;
+
+	free(cause);
+	if (r == NULL)
+		return -1;
+	json_array_foreach(json_object_get(r, "peers"), i, p)
+		n += json_integer_value(json_object_get(p, field));
+	json_decref(r);
+	return n;
+}
+
+json_t *
+bench_heads(const char *dir, char **cause)
+{
+	json_t *r = bench_call(dir, "ledger.heads", NULL, cause), *h, *map;
+	size_t i;
+
+	if (r == NULL)
+		return NULL;
+	map = json_object();
+	json_array_foreach(json_object_get(r, "heads"), i, h) {
+		const char *author = json_string_value(json_object_get(h,
+		    "author"));
+
+		if (author != NULL)
+			json_object_set(map, author, json_object_get(h, "seq"));
+	}
+	json_decref(r);
+	return map;
+}
+
+int
+bench_settle(int argc, char **argv, int seconds, char **cause)
+{
+	int64_t start = time_mono_us();
+	int64_t deadline = bench_deadline(start, seconds);
+	json_t **heads;
+	bool same = false;
+	int rc = -1;
+
+	heads = xcalloc((size_t)argc, sizeof *heads);
+	while (!same && !zsys_interrupted) {
+		same = true;
+		for (int i = 0; i < argc; i++) {
+			json_decref(heads[i]);
+			if ((heads[i] = bench_heads(argv[i], cause)) == NULL)
+				goto done;
+			if (i > 0 && !json_equal(heads[i], heads[0]))
+				same = false;
+		}
+		if (same)
+			break;
+		if (time_mono_us() >= deadline) {
+			char *s = json_dumps(heads[0], JSON_COMPACT);
+
+			fail(cause, "the heads of %d nodes still differ after "
+				    "%d s (%s has %s)",
+			    argc, seconds, bench_node_name(argv[0]), s);
+			free(s);
+			goto done;
+		}
+		usleep(BENCH_POLL_US * 5);
+	}
+	if (zsys_interrupted) {
+		fail(cause, "interrupted");
+		goto done;
+	}
+	fprintf(stderr, "%s: %d nodes hold the same %zu heads (%.2f s)\n",
+	    bench_prog, argc, json_object_size(heads[0]),
+	    (time_mono_us() - start) / 1e6);
+	rc = 0;
+done:
+	for (int i = 0; i < argc; i++)
+		json_decref(heads[i]);
+	free(heads);
+	return rc;
+}
+
+/* --- what the nodes spent ----------------------------------------------- */
+
+/* The pid the daemon of dir wrote, or -1. */
+static long
+bench_pid(const char *dir)
+{
+	char *path = xasprintf("%s/ioed.pid", dir), *cause = NULL, *text;
+	size_t len;
+	long pid = -1;
+
+	text = read_file(path, 64, &len, &cause);
+	if (text != NULL)
+		pid = strtol(text, NULL, 10);
+	free(text);
+	free(cause);
+	free(path);
+	return pid > 1 ? pid : -1;
+}
+
+/* CPU time of every thread of the daemon of dir (schedstat: ns on the
+ * CPU), or -1. */
+static int64_t
+bench_cpu_ns(const char *dir)
+{
+	long pid = bench_pid(dir);
+	char *path;
+	struct dirent *d;
+	int64_t sum = 0;
+	DIR *tasks;
+
+	if (pid < 0)
+		return -1;
+	path = xasprintf("/proc/%ld/task", pid);
+	tasks = opendir(path);
+	free(path);
+	if (tasks == NULL)
+		return -1;
+	while ((d = readdir(tasks)) != NULL) {
+		char *cause = NULL, *text;
+		size_t len;
+
+		if (d->d_name[0] == '.')
+			continue;
+		path = xasprintf("/proc/%ld/task/%s/schedstat", pid, d->d_name);
+		text = read_file(path, 256, &len, &cause);
+		free(path);
+		free(cause);
+		if (text == NULL) {
+			/* A thread that ended: its time is lost to us. */
+			continue;
+		}
+		sum += strtoll(text, NULL, 10);
+		free(text);
+	}
+	closedir(tasks);
+	return sum;
+}
+
+void
+bench_usage_read(struct bench_usage *u, int n, char **dirs)
+{
+	if (u->cpu_ns == NULL) {
+		u->cpu_ns = xcalloc((size_t)n, sizeof *u->cpu_ns);
+		u->bytes_in = xcalloc((size_t)n, sizeof *u->bytes_in);
+	}
+	for (int i = 0; i < n; i++) {
+		u->bytes_in[i] = bench_peers_sum(dirs[i], "bytes_in");
+		u->cpu_ns[i] = bench_cpu_ns(dirs[i]);
+	}
+	u->t = time_mono_us();
+}
+
+void
+bench_usage_free(struct bench_usage *u)
+{
+	free(u->cpu_ns);
+	free(u->bytes_in);
+	memset(u, 0, sizeof *u);
+}
+
+/* Node i's CPU µs and bytes in between a and b, less what the idle rate
+ * (between i0 and i1, may be NULL) accounts for over that time. Returns
+ * false if unknown. */
+static bool
+bench_usage_delta(const struct bench_usage *a, const struct bench_usage *b,
+    const struct bench_usage *i0, const struct bench_usage *i1, int i,
+    double *cpu_us, double *bytes)
+{
+	double span = (double)(b->t - a->t), idle;
+
+	if (a->cpu_ns[i] < 0 || b->cpu_ns[i] < 0 || a->bytes_in[i] < 0 ||
+	    b->bytes_in[i] < 0)
+		return false;
+	*cpu_us = (b->cpu_ns[i] - a->cpu_ns[i]) / 1000.0;
+	*bytes = (double)(b->bytes_in[i] - a->bytes_in[i]);
+	if (i0 != NULL && i1 != NULL && i1->t > i0->t &&
+	    i0->cpu_ns[i] >= 0 && i1->cpu_ns[i] >= 0 &&
+	    i0->bytes_in[i] >= 0 && i1->bytes_in[i] >= 0) {
+		idle = span / (double)(i1->t - i0->t);
+		*cpu_us -= idle * (i1->cpu_ns[i] - i0->cpu_ns[i]) / 1000.0;
+		*bytes -= idle * (double)(i1->bytes_in[i] - i0->bytes_in[i]);
+	}
+	return true;
+}
+
+void
+bench_usage_note(struct bench_out *out, const char *key, const char *label,
+    int n, char **dirs, const struct bench_usage *a,
+    const struct bench_usage *b, const struct bench_usage *i0,
+    const struct bench_usage *i1, size_t entries, bool first_apart)
+{
+	double cpu, bytes, sum_cpu = 0, sum_bytes = 0, first_cpu = 0;
+	double first_bytes = 0;
+	int known = 0;
+
+	if (entries == 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (!bench_usage_delta(a, b, i0, i1, i, &cpu, &bytes))
+			continue;
+		if (i == 0) {
+			first_cpu = cpu;
+			first_bytes = bytes;
+			if (first_apart)
+				continue;
+		}
+		sum_cpu += cpu;
+		sum_bytes += bytes;
+		known++;
+	}
+	if (known == 0)
+		return;
+	if (first_apart)
+		bench_out_note(out, key, "%s: per entry, %s used %.0f µs of "
+					 "CPU and took in %.0f bytes; each "
+					 "other node %.0f µs and %.0f bytes on "
+					 "average%s",
+		    label, bench_node_name(dirs[0]), first_cpu / entries,
+		    first_bytes / entries, sum_cpu / known / entries,
+		    sum_bytes / known / entries,
+		    i0 != NULL ? " (idle traffic taken off)" : "");
+	else
+		bench_out_note(out, key, "%s: per entry, each node used %.0f µs "
+					 "of CPU and took in %.0f bytes from "
+					 "its links on average; all %d nodes "
+					 "%.0f µs and %.0f bytes%s",
+		    label, sum_cpu / known / entries,
+		    sum_bytes / known / entries, known, sum_cpu / entries,
+		    sum_bytes / entries,
+		    i0 != NULL ? " (idle traffic taken off)" : "");
+}
+
+void
+bench_usage_idle_note(struct bench_out *out, const char *key,
+    const char *label, int n, const struct bench_usage *i0,
+    const struct bench_usage *i1)
+{
+	double cpu = 0, bytes = 0, secs = (i1->t - i0->t) / 1e6;
+	int known = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i0->cpu_ns[i] < 0 || i1->cpu_ns[i] < 0 ||
+		    i0->bytes_in[i] < 0 || i1->bytes_in[i] < 0)
+			continue;
+		cpu += (i1->cpu_ns[i] - i0->cpu_ns[i]) / 1000.0;
+		bytes += (double)(i1->bytes_in[i] - i0->bytes_in[i]);
+		known++;
+	}
+	if (known == 0 || secs <= 0)
+		return;
+	bench_out_note(out, key, "%s: idle, each node used %.2f%% of a CPU "
+				 "and took in %.0f bytes/s on average (pings, "
+				 "gossip, summaries; over %.1f s)",
+	    label, cpu / known / secs / 1e4, bytes / known / secs, secs);
+}
+
+/* --- the event watch --------------------------------------------------- */
+
+static void
+rec_free(void **p)
+{
+	free(*p);
+	*p = NULL;
+}
+
+/* With the lock held. */
+static struct bench_rec *
+bench_watch_rec(struct bench_watch *w, const char *id)
+{
+	struct bench_rec *r = zhashx_lookup(w->recs, id);
+
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r + (size_t)w->n * sizeof r->at[0]);
+		zhashx_insert(w->recs, id, r);
+	}
+	return r;
+}
+
+static void
+bench_watch_note(struct bench_watch *w, int node, zmsg_t *msg, int64_t now)
+{
+	zframe_t *topic = zmsg_first(msg), *body = zmsg_next(msg);
+	const char *id = NULL;
+	json_t *event;
+	struct bench_rec *r;
+
+	if (topic == NULL || body == NULL || !zframe_streq(topic, "entry"))
+		return;
+	event = json_loadb((const char *)zframe_data(body), zframe_size(body),
+	    0, NULL);
+	if (event == NULL || json_unpack(event, "{s:s}", "id", &id) != 0 ||
+	    strlen(id) != 2 * ENTRY_ID_SIZE) {
+		json_decref(event);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->events[node]++;
+	r = bench_watch_rec(w, id);
+	if (r->at[node] == 0) {
+		r->at[node] = now;
+		if (++r->got == w->n && r->sent != 0) {
+			w->complete++;
+			pthread_cond_broadcast(&w->cond);
+		}
+	}
+	if (r->sent == 0)
+		w->foreign++;
+	pthread_mutex_unlock(&w->lock);
+	json_decref(event);
+}
+
+static void *
+bench_watch_run(void *arg)
+{
+	struct bench_watch *w = arg;
+	zmq_pollitem_t items[BENCH_NODES_MAX];
+	zsock_t *socks[BENCH_NODES_MAX] = { NULL };
+	char *cause = NULL;
+	int i;
+
+	for (i = 0; i < w->n; i++) {
+		char *ep = datadir_endpoint(w->dirs[i], EVENTS_SOCKET_NAME,
+		    &cause);
+
+		if (ep == NULL)
+			break;
+		socks[i] = zsock_new(ZMQ_SUB);
+		/* The node's queue to us holds 10 000 events; ours holds
+		 * all, so that a burst is never cut short here. */
+		zsock_set_rcvhwm(socks[i], 0);
+		zsock_set_subscribe(socks[i], "entry");
+		if (zsock_connect(socks[i], "%s", ep) != 0) {
+			fail(&cause, "cannot connect to '%s': %s", ep,
+			    zmq_strerror(errno));
+			free(ep);
+			break;
+		}
+		free(ep);
+		items[i] = (zmq_pollitem_t){ zsock_resolve(socks[i]), 0,
+			ZMQ_POLLIN, 0 };
+	}
+	pthread_mutex_lock(&w->lock);
+	w->ready = cause == NULL ? 1 : -1;
+	w->cause = cause;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+
+	while (cause == NULL && !atomic_load(&w->stop) && !zsys_interrupted) {
+		int rc = zmq_poll(items, w->n, 50);
+
+		if (rc < 0 && errno != EINTR)
+			break;
+		for (i = 0; rc > 0 && i < w->n; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			for (int k = 0; k < 1024 &&
+			     (zsock_events(socks[i]) & ZMQ_POLLIN); k++) {
+				zmsg_t *msg = zmsg_recv(socks[i]);
+				int64_t now = time_mono_us();
+
+				if (msg == NULL)
+					break;
+				bench_watch_note(w, i, msg, now);
+				zmsg_destroy(&msg);
+			}
+		}
+	}
+	for (i = 0; i < w->n; i++)
+		zsock_destroy(&socks[i]);
+	return NULL;
+}
+
+static void
+bench_watch_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+/* Waits on cond until deadline, a time_mono_us(). */
+static void
+bench_watch_cond_wait(pthread_cond_t *cond, pthread_mutex_t *lock,
+    int64_t deadline)
+{
+	struct timespec ts = { (time_t)(deadline / 1000000),
+		(long)(deadline % 1000000) * 1000 };
+
+	pthread_cond_timedwait(cond, lock, &ts);
+}
+
+struct bench_watch *
+bench_watch_new(int n, char **dirs, char **cause)
+{
+	struct bench_watch *w = xcalloc(1, sizeof *w);
+	int err;
+
+	w->n = n;
+	w->dirs = dirs;
+	w->recs = zhashx_new();
+	zhashx_set_destructor(w->recs, rec_free);
+	w->events = xcalloc((size_t)n, sizeof *w->events);
+	atomic_init(&w->stop, false);
+	pthread_mutex_init(&w->lock, NULL);
+	bench_watch_cond_init(&w->cond);
+	if ((err = pthread_create(&w->thread, NULL, bench_watch_run, w)) != 0) {
+		fail(cause, "cannot start a thread: %s", strerror(err));
+		bench_watch_destroy(&w);
+		return NULL;
+	}
+	w->running = true;
+	pthread_mutex_lock(&w->lock);
+	while (w->ready == 0)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	if (w->ready < 0) {
+		fail(cause, "%s", w->cause);
+		bench_watch_destroy(&w);
+	}
+	return w;
+}
+
+void
+bench_watch_destroy(struct bench_watch **w_p)
+{
+	struct bench_watch *w = *w_p;
+
+	if (w == NULL)
+		return;
+	if (w->running) {
+		atomic_store(&w->stop, true);
+		pthread_join(w->thread, NULL);
+	}
+	zhashx_destroy(&w->recs);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w->ours);
+	free(w->events);
+	free(w->cause);
+	free(w);
+	*w_p = NULL;
+}
+
+struct bench_rec *
+bench_watch_claim(struct bench_watch *w, const char *id, int64_t sent)
+{
+	struct bench_rec *r;
+
+	pthread_mutex_lock(&w->lock);
+	r = bench_watch_rec(w, id);
+	if (r->sent == 0) {
+		/* Events that came before the reply were counted foreign. */
+		for (int i = 0; i < w->n; i++)
+			if (r->at[i] != 0)
+				w->foreign--;
+		r->sent = sent;
+		if (w->nours == w->capours) {
+			w->capours = w->capours == 0 ? 1024 : 2 * w->capours;
+			w->ours = realloc(w->ours,
+			    w->capours * sizeof *w->ours);
+			if (w->ours == NULL)
+				abort();
+		}
+		w->ours[w->nours++] = r;
+		if (r->got == w->n) {
+			w->complete++;
+			pthread_cond_broadcast(&w->cond);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+bool
+bench_watch_wait_rec(struct bench_watch *w, struct bench_rec *r,
+    int64_t deadline)
+{
+	bool done;
+
+	pthread_mutex_lock(&w->lock);
+	while (r->got < w->n && time_mono_us() < deadline &&
+	    !zsys_interrupted)
+		bench_watch_cond_wait(&w->cond, &w->lock,
+		    deadline < time_mono_us() + 100000
+			? deadline
+			: time_mono_us() + 100000);
+	done = r->got == w->n;
+	pthread_mutex_unlock(&w->lock);
+	return done;
+}
+
+size_t
+bench_watch_wait_all(struct bench_watch *w, int64_t deadline)
+{
+	size_t done;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->complete < w->nours && time_mono_us() < deadline &&
+	    !zsys_interrupted)
+		bench_watch_cond_wait(&w->cond, &w->lock,
+		    deadline < time_mono_us() + 100000
+			? deadline
+			: time_mono_us() + 100000);
+	done = w->complete;
+	pthread_mutex_unlock(&w->lock);
+	return done;
+}
+
+char *
+bench_watch_missing(struct bench_watch *w, const struct bench_rec *r)
+{
+	char *s = xstrdup("");
+
+	pthread_mutex_lock(&w->lock);
+	for (int i = 0; i < w->n; i++) {
+		if (r->at[i] != 0)
+			continue;
+		char *t = xasprintf("%s%s%s", s, *s != '\0' ? ", " : "",
+		    bench_node_name(w->dirs[i]));
+
+		free(s);
+		s = t;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return s;
+}
+
+void
+bench_watch_added(void *arg, const char *id, int64_t sent)
+{
+	bench_watch_claim(arg, id, sent);
+}
+
+/* One that every node publishes proves every subscription in place and
+ * every node reachable before the clock runs. A SUB socket misses what is
+ * published before it has connected, so another is written while one is
+ * missing somewhere, a few times. */
+int
+bench_warmup(struct bench_watch *w, ctl_client_t *client,
+    const struct bench_req *req, const char *origin, char **cause)
+{
+	char text[BENCH_TEXT_SIZE + 1], id[2 * ENTRY_ID_SIZE + 1];
+	char *missing = NULL;
+	int64_t end = time_mono_us() + BENCH_ENTRY_WAIT_US;
+
+	for (size_t k = 0; time_mono_us() < end && !zsys_interrupted; k++) {
+		struct bench_rec *r;
+		int64_t t0, until;
+
+		bench_text(text, 0, k);
+		t0 = time_mono_us();
+		if (bench_req_send(req, client, text, id, cause) != 0) {
+			free(missing);
+			return -1;
+		}
+		r = bench_watch_claim(w, id, t0);
+		until = t0 + 1000000 < end ? t0 + 1000000 : end;
+		if (bench_watch_wait_rec(w, r, until)) {
+			free(missing);
+			return 0;
+		}
+		free(missing);
+		missing = bench_watch_missing(w, r);
+	}
+	fail(cause, "entries written on '%s' for %d s did not reach %s",
+	    bench_node_name(origin), BENCH_ENTRY_WAIT_US / 1000000,
+	    missing != NULL ? missing : "every node");
+	free(missing);
+	return -1;
+}
+
+/* --- the ZeroMQ reference -----------------------------------------------
+ * A REQ/REP ping-pong over TCP on loopback, each side with a ZeroMQ
+ * context (and so I/O thread) of its own, as two nodes have. */
+
+struct rtt_server {
+	int port;
+	bool curve;
+	char secret[41];
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ready;		/* 1 bound, -1 failed */
+	char *cause;
+};
+
+static void *
+rtt_serve(void *arg)
+{
+	struct rtt_server *s = arg;
+	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REP);
+	char buf[4096], *cause = NULL, ep[64];
+	int one = 1, zero = 0;
+
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (s->curve) {
+		zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one);
+		zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, s->secret, 40);
+	}
+	snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", s->port);
+	if (zmq_bind(sock, ep) != 0)
+		fail(&cause, "cannot bind '%s': %s", ep, zmq_strerror(errno));
+	pthread_mutex_lock(&s->lock);
+	s->ready = cause == NULL ? 1 : -1;
+	s->cause = cause;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	while (cause == NULL && !atomic_load(&s->stop)) {
+		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+		int n;
+
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		if ((n = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT)) < 0)
+			continue;
+		zmq_send(sock, buf, (size_t)n < sizeof buf ? (size_t)n
+							   : sizeof buf, 0);
+	}
+	zmq_close(sock);
+	zmq_ctx_term(ctx);
+	return NULL;
+}
+
+/* Round trip number i of msg (size bytes) to the echo server at ep; buf
+ * holds size. Returns 0, or -1 with *cause set. */
+static int
+rtt_once(void *sock, const char *ep, char *msg, char *buf, size_t size,
+    size_t i, char **cause)
+{
+	zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+
+	memcpy(msg, &i, sizeof i);
+	if (zmq_send(sock, msg, size, 0) < 0)
+		return fail(cause, "send: %s", zmq_strerror(errno));
+	if (zmq_poll(&item, 1, 2000) != 1 ||
+	    zmq_recv(sock, buf, size, 0) != (int)size)
+		return fail(cause, "no echo from '%s' within 2 s", ep);
+	return 0;
+}
+
+int
+bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
+    const char *key, const char *label, struct bench_row *row, char **cause)
+{
+	struct rtt_server s;
+	char spub[41], cpub[41], csec[41], ep[64], *msg, *buf;
+	void *ctx = NULL, *sock = NULL;
+	bench_samples_t *lat = bench_samples_new(count);
+	struct bench_timer t;
+	pthread_t thread;
+	int zero = 0, err, rc = -1;
+	bool started = false;
+
+	/* Room for the number of the round trip; the echo server takes up
+	 * to 4096 bytes. */
+	if (size < sizeof(size_t))
+		size = sizeof(size_t);
+	if (size > 4096)
+		size = 4096;
+	msg = xcalloc(1, size);
+	buf = xcalloc(1, size);
+	memset(&s, 0, sizeof s);
+	s.port = port;
+	s.curve = curve;
+	atomic_init(&s.stop, false);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	if (curve && (zmq_curve_keypair(spub, s.secret) != 0 ||
+	    zmq_curve_keypair(cpub, csec) != 0)) {
+		fail(cause, "this libzmq has no CURVE: %s",
+		    zmq_strerror(errno));
+		goto done;
+	}
+	if ((err = pthread_create(&thread, NULL, rtt_serve, &s)) != 0) {
+		fail(cause, "cannot start a thread: %s", strerror(err));
+		goto done;
+	}
+	started = true;
+	pthread_mutex_lock(&s.lock);
+	while (s.ready == 0)
+		pthread_cond_wait(&s.cond, &s.lock);
+	pthread_mutex_unlock(&s.lock);
+	if (s.ready < 0) {
+		fail(cause, "%s", s.cause);
+		goto done;
+	}
+	ctx = zmq_ctx_new();
+	sock = zmq_socket(ctx, ZMQ_REQ);
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (curve) {
+		zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spub, 40);
+		zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, cpub, 40);
+		zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, csec, 40);
+	}
+	snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+	if (zmq_connect(sock, ep) != 0) {
+		fail(cause, "cannot connect to '%s': %s", ep,
+		    zmq_strerror(errno));
+		goto done;
+	}
+	memset(msg, 'x', size);
+	/* The first round trips carry the handshake; they are not
+	 * counted. */
+	for (size_t i = 0; i < BENCH_RTT_WARMUP; i++)
+		if (rtt_once(sock, ep, msg, buf, size, i, cause) != 0)
+			goto done;
+	bench_timer_start(&t, lat, count, seconds);
+	while (bench_timer_more(&t)) {
+		if (rtt_once(sock, ep, msg, buf, size, BENCH_RTT_WARMUP + t.n,
+			cause) != 0)
+			goto done;
+		bench_timer_done(&t);
+	}
+	{
+		char *k = xasprintf("rtt.%s%s%s", curve ? "curve" : "plain",
+		    key != NULL ? "." : "", key != NULL ? key : "");
+
+		bench_row_set(row, k, curve ? "ZeroMQ CURVE" : "ZeroMQ",
+		    xasprintf("ZeroMQ REQ/REP loopback round trip%s%s%s%s",
+			curve ? ", CURVE" : "", label != NULL ? " (" : "",
+			label != NULL ? label : "", label != NULL ? ")" : ""),
+		    "round trips/s", lat, t.n, bench_timer_elapsed(&t));
+		free(k);
+	}
+	rc = 0;
+done:
+	if (sock != NULL)
+		zmq_close(sock);
+	if (ctx != NULL)
+		zmq_ctx_term(ctx);
+	if (started) {
+		atomic_store(&s.stop, true);
+		pthread_join(thread, NULL);
+	}
+	free(s.cause);
+	pthread_cond_destroy(&s.cond);
+	pthread_mutex_destroy(&s.lock);
+	bench_samples_destroy(&lat);
+	free(msg);
+	free(buf);
 	return rc;
 }
