@@ -16,16 +16,10 @@ api_alert_exec(node_t *node, json_t *params, api_error_t *err)
 	char id[65], *cause = NULL;
 	size_t len;
 
-	if (api_param_string(params, "room", &room, err) != 0 ||
-	    api_param_string(params, "level", &level, err) != 0 ||
+	if (api_param_string(params, "level", &level, err) != 0 ||
 	    api_param_string(params, "to", &to, err) != 0 ||
-	    api_param_int(params, "deadline_s", &deadline, err) != 0)
-		return NULL;
-	if (room == NULL)
-		return api_fail(err, CTL_E_BAD_REQUEST, "room is needed");
-	if ((user = chat_user(node, params, err)) == NULL ||
-	    chat_room_exists(node, room, err) != 0 ||
-	    chat_text(node, params, "text", &text, &len, err) != 0)
+	    api_param_int(params, "deadline_s", &deadline, err) != 0 ||
+	    chat_room_text(node, params, &room, &user, &text, &len, err) != 0)
 		return NULL;
 	if (strcmp(level, "urgent") != 0 && strcmp(level, "critical") != 0)
 		return api_fail(err, CTL_E_INVALID,

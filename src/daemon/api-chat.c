@@ -235,17 +235,11 @@ const api_method_t api_room_list = {
 static json_t *
 api_say_exec(node_t *node, json_t *params, api_error_t *err)
 {
-	const char *room = NULL, *user, *text;
+	const char *room, *user, *text;
 	char id[65];
 	size_t len;
 
-	if (api_param_string(params, "room", &room, err) != 0)
-		return NULL;
-	if (room == NULL)
-		return api_fail(err, CTL_E_BAD_REQUEST, "room is needed");
-	if ((user = chat_user(node, params, err)) == NULL ||
-	    chat_room_exists(node, room, err) != 0 ||
-	    chat_text(node, params, "text", &text, &len, err) != 0)
+	if (chat_room_text(node, params, &room, &user, &text, &len, err) != 0)
 		return NULL;
 	if (chat_append(node, "msg",
 		json_pack("{s:s, s:s, s:s%}", "room", room, "user", user, "text",

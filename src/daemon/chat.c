@@ -91,6 +91,22 @@ chat_text(node_t *node, json_t *params, const char *key, const char **text,
 }
 
 int
+chat_room_text(node_t *node, json_t *params, const char **room,
+    const char **user, const char **text, size_t *len, api_error_t *err)
+{
+	*room = NULL;
+	if (api_param_string(params, "room", room, err) != 0)
+		return -1;
+	if (*room == NULL)
+		return api_fail(err, CTL_E_BAD_REQUEST, "room is needed"), -1;
+	if ((*user = chat_user(node, params, err)) == NULL ||
+	    chat_room_exists(node, *room, err) != 0 ||
+	    chat_text(node, params, "text", text, len, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
 chat_room_exists(node_t *node, const char *room, api_error_t *err)
 {
 	sqlite3_stmt *s;

@@ -15,6 +15,10 @@ char *chat_user_at(node_t *node, const uint8_t author[32], const char *name);
  * or -1 with *err set. */
 int chat_text(node_t *node, json_t *params, const char *key,
     const char **text, size_t *len, api_error_t *err);
+/* What say and alert share: params "room" (an existing room), the acting
+ * user and a "text" within the rules. Returns 0, or -1 with *err set. */
+int chat_room_text(node_t *node, json_t *params, const char **room,
+    const char **user, const char **text, size_t *len, api_error_t *err);
 /* 0 if the room exists, else -1 with *err set (not_found). */
 int chat_room_exists(node_t *node, const char *room, api_error_t *err);
 /* 0 if "name@node" is a user of the mesh, else -1 with *err set. */
