@@ -529,6 +529,26 @@ bench_out_free(struct bench_out *o)
 	memset(o, 0, sizeof *o);
 }
 
+int
+bench_step_done(const char *step, int run_rc, char *cause,
+    struct bench_out *out, const char *path)
+{
+	int rc = run_rc == 0 ? 0 : 1;
+
+	if (cause != NULL)
+		fprintf(stderr, "%s %s: %s\n", bench_prog, step, cause);
+	free(cause);
+	cause = NULL;
+	/* What was measured is kept, even when a figure failed. */
+	if (bench_out_write(out, path, &cause) != 0) {
+		fprintf(stderr, "%s %s: %s\n", bench_prog, step, cause);
+		rc = 1;
+	}
+	bench_out_free(out);
+	free(cause);
+	return rc;
+}
+
 /* Splits line at tabs into at most max fields. Returns the count. */
 static int
 bench_split(char *line, char **f, int max)

@@ -212,6 +212,13 @@ void bench_out_note(struct bench_out *o, const char *key, const char *fmt,
 int bench_out_write(struct bench_out *o, const char *path, char **cause);
 void bench_out_free(struct bench_out *o);
 
+/* Ends one step of a program with steps (mesh rtt, chat run, ...): says
+ * why it failed (cause, taken, may be NULL), writes what it measured to
+ * path even when a figure failed, and frees out. Returns the exit
+ * status: 0 if run_rc was 0 and the results were written. */
+int bench_step_done(const char *step, int run_rc, char *cause,
+    struct bench_out *out, const char *path);
+
 /* What a results file holds: the rows and notes of bench_out_write, and
  * "info KEY TEXT" lines that the scripts write. */
 struct bench_report {

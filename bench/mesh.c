@@ -775,7 +775,7 @@ main(int argc, char **argv)
 	struct bench_opts o;
 	struct bench_out out;
 	char *cause = NULL;
-	int opt, rc = 1;
+	int opt, rc;
 
 	if (argc < 2)
 		usage();
@@ -835,18 +835,6 @@ main(int argc, char **argv)
 	 * handler behind zsys_interrupted once, here. */
 	zsys_init();
 
-	if (cmd->run(&o, argc - optind, argv + optind, &out, &cause) == 0)
-		rc = 0;
-	if (cause != NULL)
-		fprintf(stderr, "%s %s: %s\n", bench_prog, cmd->name, cause);
-	free(cause);
-	cause = NULL;
-	/* What was measured is kept, even when a figure failed. */
-	if (bench_out_write(&out, o.out, &cause) != 0) {
-		fprintf(stderr, "%s %s: %s\n", bench_prog, cmd->name, cause);
-		rc = 1;
-	}
-	bench_out_free(&out);
-	free(cause);
-	return rc;
+	rc = cmd->run(&o, argc - optind, argv + optind, &out, &cause);
+	return bench_step_done(cmd->name, rc, cause, &out, o.out);
 }
