@@ -180,48 +180,45 @@ done:
 	return rc;
 }
 
-static X509 *
-x509_decode(const char *pem, char **cause)
+/* One PEM block of type pem_type, decoded as item with every byte used:
+ * certificates and requests alike. Returns the object (free it with
+ * ASN1_item_free or its type's own free), or NULL with *cause "malformed
+ * WHAT". */
+static void *
+der_decode(const char *pem, const char *pem_type, const ASN1_ITEM *item,
+    const char *what, char **cause)
 {
 	unsigned char *der;
 	const unsigned char *p;
+	ASN1_VALUE *v;
 	long len;
-	X509 *x;
 
-	if (pem_decode(pem, PEM_STRING_X509, &der, &len, cause) != 0)
+	if (pem_decode(pem, pem_type, &der, &len, cause) != 0)
 		return NULL;
 	p = der;
-	x = d2i_X509(NULL, &p, len);
-	if (x == NULL || p != der + len) {
+	v = ASN1_item_d2i(NULL, &p, len, item);
+	if (v == NULL || p != der + len) {
 		ERR_clear_error();
-		X509_free(x);
-		x = NULL;
-		fail(cause, "malformed certificate");
+		ASN1_item_free(v, item);
+		v = NULL;
+		fail(cause, "malformed %s", what);
 	}
 	OPENSSL_free(der);
-	return x;
+	return v;
+}
+
+static X509 *
+x509_decode(const char *pem, char **cause)
+{
+	return der_decode(pem, PEM_STRING_X509, ASN1_ITEM_rptr(X509),
+	    "certificate", cause);
 }
 
 static X509_REQ *
 req_decode(const char *pem, char **cause)
 {
-	unsigned char *der;
-	const unsigned char *p;
-	long len;
-	X509_REQ *req;
-
-	if (pem_decode(pem, PEM_STRING_X509_REQ, &der, &len, cause) != 0)
-		return NULL;
-	p = der;
-	req = d2i_X509_REQ(NULL, &p, len);
-	if (req == NULL || p != der + len) {
-		ERR_clear_error();
-		X509_REQ_free(req);
-		req = NULL;
-		fail(cause, "malformed certificate request");
-	}
-	OPENSSL_free(der);
-	return req;
+	return der_decode(pem, PEM_STRING_X509_REQ, ASN1_ITEM_rptr(X509_REQ),
+	    "certificate request", cause);
 }
 
 static char *
