@@ -191,18 +191,6 @@ cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
 	return rc;
 }
 
-const char *
-cmd_option_name(char **argv)
-{
-	static char shortname[3];
-
-	if (optopt != 0 && optopt < 256) {
-		snprintf(shortname, sizeof shortname, "-%c", optopt);
-		return shortname;
-	}
-	return argv[optind - 1];
-}
-
 char *
 cmd_text(struct ioectl_ctx *ctx, int argc, char **argv, size_t *len, int *rc)
 {
@@ -322,12 +310,12 @@ cmd_parse(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd, int argc,
 		}
 		if (c == ':')
 			return cmd_usage_error(ctx, cmd,
-			    "option '%s' needs a value", cmd_option_name(argv));
+			    "option '%s' needs a value", getopt_refused(argv));
 		if (c == '?')
 			return cmd_usage_error(ctx, cmd,
 			    "unknown option '%s' (put '--' before text "
 			    "that starts with '-')",
-			    cmd_option_name(argv));
+			    getopt_refused(argv));
 		for (int i = 0; i < n; i++) {
 			if (c == 256 + i || c == cmd->options[i].short_name) {
 				args->values[i] =

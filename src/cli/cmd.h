@@ -100,9 +100,6 @@ int cmd_error(struct ioectl_ctx *ctx, int status, const char *code,
 int cmd_usage_error(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* The option getopt just refused, as typed ("-x" even inside "-fx"). */
-const char *cmd_option_name(char **argv);
-
 /* The words of args joined by spaces, or standard input for a lone "-"
  * (one trailing newline dropped), checked to be UTF-8 without NUL.
  * Caller frees. Returns NULL after printing why, with *rc the status. */

@@ -75,12 +75,12 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		case ':':
 			cmd_error(&ctx, EXIT_USAGE, "usage",
-			    "option '%s' needs a value", cmd_option_name(argv));
+			    "option '%s' needs a value", getopt_refused(argv));
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		default:
 			cmd_error(&ctx, EXIT_USAGE, "usage",
-			    "unknown option '%s'", cmd_option_name(argv));
+			    "unknown option '%s'", getopt_refused(argv));
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		}

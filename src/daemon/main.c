@@ -61,20 +61,6 @@ usage_error(const char *what, const char *arg)
 	exit(2);
 }
 
-/* The option getopt just refused: "-x" for a short one, even inside a
- * group such as "-fx", else the argument as typed. */
-static const char *
-option_name(char **argv, int index)
-{
-	static char shortname[3];
-
-	if (optopt != 0) {
-		snprintf(shortname, sizeof shortname, "-%c", optopt);
-		return shortname;
-	}
-	return argv[index - 1];
-}
-
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -124,7 +110,7 @@ parse_options(int argc, char **argv, struct options *o)
 		default:
 			usage_error(c == ':' ? "missing value for option"
 					     : "unknown option",
-			    option_name(argv, optind));
+			    getopt_refused(argv));
 		}
 	}
 	if (optind < argc)

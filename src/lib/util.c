@@ -488,6 +488,19 @@ name_check(const char *name, const char *what, char **cause)
 	return 0;
 }
 
+const char *
+getopt_refused(char **argv)
+{
+	static char shortname[3];
+
+	/* Long options of our tables use codes past 255. */
+	if (optopt > 0 && optopt < 256) {
+		snprintf(shortname, sizeof shortname, "-%c", optopt);
+		return shortname;
+	}
+	return argv[optind - 1];
+}
+
 char *
 read_stream(int fd, size_t max, size_t *len, char **cause)
 {

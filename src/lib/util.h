@@ -71,6 +71,10 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 /* Reads a whole file of at most max bytes. Caller frees. */
 char *read_file(const char *path, size_t max, size_t *len, char **cause);
 
+/* The option getopt just refused, as typed: "-x" for a short one, even
+ * inside a group such as "-fx", else the argument itself. */
+const char *getopt_refused(char **argv);
+
 /* Reads a whole stream (at most max bytes). Returns a NUL-terminated buffer
  * the caller frees and its length, or NULL with *cause set. */
 char *read_stream(int fd, size_t max, size_t *len, char **cause);
