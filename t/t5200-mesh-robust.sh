@@ -197,4 +197,23 @@ test_expect_success 'the mesh outlives any one of the five' '
 	has_text m1 "m2 without m1"
 '
 
+# Each message the others queued for m1 while it was down earns a BYE
+# "unknown link" once it is back; taken for a refusal, those held the
+# links down for 30 s.
+for round in 1 2 3
+do
+	test_expect_success "m1 killed and back again (round $round): linked and caught up within 10 s" '
+		ioed_kill9 m1 &&
+		ioectl -d m3 journal add "m3 while m1 is down $round" &&
+		wait_until 10 "has_text m5 \"m3 while m1 is down $round\"" &&
+		mesh_start m1 &&
+		wait_converged 10 m1 m2 m3 m4 m5 &&
+		wait_until 10 "test \$(peers_up m1) = 4" &&
+		for m in m2 m3 m4 m5
+		do
+			test $(peers_up $m) = 4 || return 1
+		done
+	'
+done
+
 test_done

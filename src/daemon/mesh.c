@@ -849,6 +849,12 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 			mesh_send(self, link, &hello);
 			break;
 		}
+		/* Every message we queued while the peer was down earns one
+		 * such BYE; the first sent our HELLO again, the others are
+		 * echoes of it, not a refusal. */
+		if (link->outgoing && link->state == LINK_HELLO &&
+		    strcmp(m->text, WIRE_BYE_UNKNOWN_LINK) == 0)
+			break;
 		link_set_error(link, "'%s' said: %s", link_name(link), m->text);
 		log_warning("%s", link->error);
 		link->backoff_us = BACKOFF_REFUSED_US;
