@@ -29,6 +29,7 @@ struct ctl_server {
 typedef struct ctl_pending {
 	zmsg_t *envelope;	/* routing frames, returned with the reply */
 	json_t *reply;
+	zframe_t *data;		/* the reply's binary frame, or NULL */
 	bool wrote;
 } ctl_pending_t;
 
@@ -125,7 +126,8 @@ ctl_error(json_t *id, const char *code, const char *message)
 /* Parses and runs one request; its reply goes in p->reply. A write opens
  * the batch's transaction. */
 static void
-ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p)
+ctl_server_run(ctl_server_t *self, zframe_t *body, zframe_t *data,
+    ctl_pending_t *p)
 {
 	char *cause = NULL;
 	json_t *request, *id = NULL, *params, *result, *v;
@@ -178,7 +180,15 @@ ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p)
 			return;
 		}
 		p->wrote = method->writes;
+		self->node->ctl_data = data;
+		self->node->ctl_reply_data = NULL;
 		result = method->exec(self->node, params, &err);
+		self->node->ctl_data = NULL;
+		if (result != NULL)
+			p->data = self->node->ctl_reply_data;
+		else
+			zframe_destroy(&self->node->ctl_reply_data);
+		self->node->ctl_reply_data = NULL;
 		if (result != NULL)
 			p->reply = json_pack("{s:i, s:O, s:o}", "v",
 			    IOE_PROTOCOL_VERSION, "id",
@@ -192,9 +202,10 @@ ctl_server_run(ctl_server_t *self, zframe_t *body, ctl_pending_t *p)
 }
 
 /* Splits a request into its routing envelope and its body: the routing
- * id, then the empty delimiter a REQ or DEALER client puts first. */
+ * id, then the empty delimiter a REQ or DEALER client puts first. A
+ * binary frame may follow the body. */
 static zframe_t *
-ctl_server_split(zmsg_t *msg, zmsg_t **envelope)
+ctl_server_split(zmsg_t *msg, zmsg_t **envelope, zframe_t **data)
 {
 	zframe_t *frame;
 
@@ -207,7 +218,13 @@ ctl_server_split(zmsg_t *msg, zmsg_t **envelope)
 		frame = zmsg_pop(msg);
 		zmsg_append(*envelope, &frame);
 	}
-	/* One body frame; more is a malformed request. */
+	/* One body frame and at most one data frame; more is a malformed
+	 * request. */
+	if (zmsg_size(msg) == 2) {
+		frame = zmsg_pop(msg);
+		*data = zmsg_pop(msg);
+		return frame;
+	}
 	return zmsg_size(msg) == 1 ? zmsg_pop(msg) : NULL;
 }
 
@@ -223,12 +240,12 @@ ctl_server_handle(ctl_server_t *self)
 	    (zsock_events(self->router) & ZMQ_POLLIN) != 0) {
 		zmsg_t *msg = zmsg_recv(self->router);
 		ctl_pending_t *p = &batch[n];
-		zframe_t *body;
+		zframe_t *body, *data = NULL;
 
 		if (msg == NULL)
 			break;
 		memset(p, 0, sizeof *p);
-		body = ctl_server_split(msg, &p->envelope);
+		body = ctl_server_split(msg, &p->envelope, &data);
 		zmsg_destroy(&msg);
 		if (zmsg_size(p->envelope) == 0) {
 			zmsg_destroy(&p->envelope);
@@ -237,10 +254,12 @@ ctl_server_handle(ctl_server_t *self)
 		}
 		if (body == NULL)
 			p->reply = ctl_error(NULL, CTL_E_BAD_REQUEST,
-			    "a request is one frame of JSON");
+			    "a request is one frame of JSON, and at most one "
+			    "binary frame");
 		else
-			ctl_server_run(self, body, p);
+			ctl_server_run(self, body, data, p);
 		zframe_destroy(&body);
+		zframe_destroy(&data);
 		n++;
 	}
 
@@ -255,6 +274,7 @@ ctl_server_handle(ctl_server_t *self)
 
 			json_decref(batch[i].reply);
 			batch[i].reply = reply;
+			zframe_destroy(&batch[i].data);
 		}
 		free(cause);
 	}
@@ -265,6 +285,8 @@ ctl_server_handle(ctl_server_t *self)
 		text = json_dumps(batch[i].reply, JSON_COMPACT);
 		zmsg_addstr(msg, text);
 		free(text);
+		if (batch[i].data != NULL)
+			zmsg_append(msg, &batch[i].data);
 		zmsg_send(&msg, self->router);
 		zmsg_destroy(&msg);
 		json_decref(batch[i].reply);

@@ -28,6 +28,12 @@ typedef struct node {
 	zlist_t *fresh;		/* node_fresh_t of entries not yet committed */
 	bool in_tx;		/* a batch's transaction is open */
 	zsock_t *events;	/* the event publisher, not owned */
+	/* While a control method runs: the request's binary frame (not
+	 * owned; NULL if none), and the one it may give its reply (taken by
+	 * the control server). */
+	zframe_t *ctl_data;
+	zframe_t *ctl_reply_data;
+	struct files *files;	/* the file ledger's chunks and fetcher */
 	/* Called for each entry written here once it is committed: the mesh
 	 * floods it. */
 	void (*flood)(void *arg, zframe_t *raw, void *source);

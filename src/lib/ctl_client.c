@@ -70,6 +70,17 @@ enum ctl_status
 ctl_client_call(ctl_client_t *self, const char *method, json_t *params,
     int timeout_ms, json_t **result, char **code, char **cause)
 {
+	return ctl_client_call_data(self, method, params, NULL, 0, NULL,
+	    timeout_ms, result, code, cause);
+}
+
+enum ctl_status
+ctl_client_call_data(ctl_client_t *self, const char *method,
+    json_t *params, const void *data, size_t len, zframe_t **data_out,
+    int timeout_ms, json_t **result, char **code, char **cause)
+{
+	zframe_t *extra = NULL;
+
 	json_t *request, *reply = NULL, *error;
 	int id = ++self->next_id;
 	enum ctl_status status = CTL_FAILED;
@@ -86,6 +97,10 @@ ctl_client_call(ctl_client_t *self, const char *method, json_t *params,
 	zmsg_addstr(msg, "");
 	zmsg_addstr(msg, text);
 	free(text);
+	if (data != NULL)
+		zmsg_addmem(msg, data, len);
+	if (data_out != NULL)
+		*data_out = NULL;
 	if (zmsg_send(&msg, self->sock) != 0) {
 		zmsg_destroy(&msg);
 		fail(cause, "cannot send to the daemon at '%s': %s", self->dir,
@@ -111,19 +126,23 @@ ctl_client_call(ctl_client_t *self, const char *method, json_t *params,
 			return CTL_NO_DAEMON;
 		}
 		msg = zmsg_recv(self->sock);
-		if (msg == NULL || zmsg_size(msg) != 2) {
+		if (msg == NULL || zmsg_size(msg) < 2 || zmsg_size(msg) > 3) {
 			zmsg_destroy(&msg);
 			continue;
 		}
 		zframe_destroy(&(zframe_t *){ zmsg_pop(msg) });
-		body = zmsg_first(msg);
+		body = zmsg_pop(msg);
 		reply = json_loadb((const char *)zframe_data(body),
 		    zframe_size(body), 0, NULL);
-		zmsg_destroy(&msg);
+		zframe_destroy(&body);
 		if (reply != NULL &&
 		    json_unpack(reply, "{s:I}", "id", &got_id) == 0 &&
-		    got_id == id)
+		    got_id == id) {
+			extra = zmsg_pop(msg);
+			zmsg_destroy(&msg);
 			break;
+		}
+		zmsg_destroy(&msg);
 		json_decref(reply);
 	}
 
@@ -139,8 +158,13 @@ ctl_client_call(ctl_client_t *self, const char *method, json_t *params,
 	} else if ((*result = json_object_get(reply, "result")) != NULL) {
 		json_incref(*result);
 		status = CTL_OK;
+		if (data_out != NULL) {
+			*data_out = extra;
+			extra = NULL;
+		}
 	} else
 		fail(cause, "the daemon's reply has neither result nor error");
+	zframe_destroy(&extra);
 	json_decref(reply);
 	return status;
 }

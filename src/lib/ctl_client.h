@@ -2,6 +2,7 @@
 #ifndef IOE_CTL_CLIENT_H
 #define IOE_CTL_CLIENT_H
 
+#include <czmq.h>
 #include <jansson.h>
 
 typedef struct ctl_client ctl_client_t;
@@ -24,5 +25,12 @@ void ctl_client_destroy(ctl_client_t **self_p);
 enum ctl_status ctl_client_call(ctl_client_t *self, const char *method,
     json_t *params, int timeout_ms, json_t **result, char **code,
     char **cause);
+
+/* The same, with a binary frame after the request's JSON (data, len; none
+ * if data is NULL). If data_out is not NULL it gets the reply's binary
+ * frame on CTL_OK, or NULL if the reply had none (caller destroys it). */
+enum ctl_status ctl_client_call_data(ctl_client_t *self, const char *method,
+    json_t *params, const void *data, size_t len, zframe_t **data_out,
+    int timeout_ms, json_t **result, char **code, char **cause);
 
 #endif

@@ -3,7 +3,7 @@
 #ifndef IOE_PROTO_H
 #define IOE_PROTO_H
 
-#define IOE_PROTOCOL_VERSION 2
+#define IOE_PROTOCOL_VERSION 3
 
 #define CTL_SOCKET_NAME "ctl"
 #define EVENTS_SOCKET_NAME "events"
@@ -19,6 +19,8 @@
 #define CTL_E_INVALID "invalid"
 #define CTL_E_STORE "store_error"
 #define CTL_E_TOO_LARGE "too_large"
+#define CTL_E_QUOTA "quota_exceeded"
+#define CTL_E_EXISTS "exists"
 /* The request needs a choice the caller must make (which user): the
  * command line treats it as a usage error. */
 #define CTL_E_USAGE "usage"
