@@ -387,24 +387,21 @@ cmd_files_verify_exec(struct ioectl_ctx *ctx, struct args *args)
 {
 	json_t *r, *bad, *ledger;
 	size_t i;
+	bool ok;
 	int rc;
 
 	(void)args;
 	if ((rc = cmd_call(ctx, "files.verify", NULL, &r)) != EXIT_OK)
 		return rc;
 	ledger = json_object_get(r, "ledger");
-	rc = json_is_true(json_object_get(r, "ok")) &&
-	             json_array_size(json_object_get(r, "bad")) == 0 &&
-	             json_is_true(json_object_get(ledger, "ok"))
-	         ? EXIT_OK
-	         : EXIT_FAILED;
-	if (ctx->json) {
-		cmd_print_json(r);
-		json_decref(r);
-		return rc;
-	}
-	printf("checked %lld chunks\n", files_int(r, "chunks"));
-	/* Like verify: what is wrong goes to standard error, named. */
+	/* Anything wrong, whatever "ok" says, is a failure. */
+	ok = json_is_true(json_object_get(r, "ok")) &&
+	    json_array_size(json_object_get(r, "bad")) == 0 &&
+	    json_is_true(json_object_get(ledger, "ok"));
+	if (!ctx->json)
+		printf("checked %lld chunks\n", files_int(r, "chunks"));
+	/* Like verify: what is wrong goes to standard error, named, also
+	 * with --json. */
 	json_array_foreach(json_object_get(r, "bad"), i, bad) {
 		char *why = cmd_safe(files_str(bad, "why"));
 
@@ -412,17 +409,16 @@ cmd_files_verify_exec(struct ioectl_ctx *ctx, struct args *args)
 		    files_str(bad, "hash"), why);
 		free(why);
 	}
-	if (json_is_true(json_object_get(ledger, "ok")))
-		printf("verified %lld entries from %lld authors\n",
-		    files_int(ledger, "entries"), files_int(ledger, "authors"));
-	else
+	if (!json_is_true(json_object_get(ledger, "ok")))
 		fprintf(stderr, "entry %s: %s\n", files_str(ledger, "id"),
 		    files_str(ledger, "reason"));
-	if (rc != EXIT_OK && json_array_size(json_object_get(r, "bad")) == 0 &&
-	    json_is_true(json_object_get(ledger, "ok")))
-		fprintf(stderr, "ioectl: the daemon found the files not ok\n");
+	else if (!ctx->json)
+		printf("verified %lld entries from %lld authors\n",
+		    files_int(ledger, "entries"), files_int(ledger, "authors"));
+	if (ctx->json)
+		cmd_print_json(r);
 	json_decref(r);
-	return rc;
+	return ok ? EXIT_OK : EXIT_FAILED;
 }
 
 static const struct ioectl_cmd cmd_files_verify_entry = {
