@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +200,13 @@ files_get_open(struct files_get *g)
 	if (fstat(g->fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return cmd_error(g->ctx, EXIT_FAILED, "io_error",
 		    "cannot write '%s': it is not a regular file", g->part);
+	/* Two runs into one part file would each truncate and rename it
+	 * under the other. */
+	if (flock(g->fd, LOCK_EX | LOCK_NB) != 0)
+		return cmd_error(g->ctx, EXIT_FAILED, "io_error",
+		    "cannot write '%s': %s", g->part,
+		    errno == EWOULDBLOCK ? "another ioectl is writing it"
+					 : strerror(errno));
 	if (fchmod(g->fd, 0600) != 0)
 		return cmd_error(g->ctx, EXIT_FAILED, "io_error",
 		    "cannot write '%s': %s", g->part, strerror(errno));
@@ -346,24 +354,17 @@ files_get_sync_dir(const char *path)
 	free(parent);
 }
 
-/* Gives the complete part file its mode and its name. Returns EXIT_OK, or
+/* Gives the complete part file its mode and its name, still holding its
+ * lock so that no other run writes into it meanwhile. Returns EXIT_OK, or
  * the exit status after printing why. */
 static int
 files_get_finish(struct files_get *g, bool force)
 {
-	int fd = g->fd;
+	struct stat st;
 
-	g->fd = -1;
 	/* A resumed part may run past the end (garbage of a killed run). */
-	if (ftruncate(fd, (off_t)g->size) != 0 || fsync(fd) != 0 ||
-	    fchmod(fd, (mode_t)g->mode) != 0) {
-		int rc = cmd_error(g->ctx, EXIT_FAILED, "io_error",
-		    "cannot write '%s': %s", g->part, strerror(errno));
-
-		close(fd);
-		return rc;
-	}
-	if (close(fd) != 0)
+	if (ftruncate(g->fd, (off_t)g->size) != 0 || fsync(g->fd) != 0 ||
+	    fchmod(g->fd, (mode_t)g->mode) != 0)
 		return cmd_error(g->ctx, EXIT_FAILED, "io_error",
 		    "cannot write '%s': %s", g->part, strerror(errno));
 	if (!force) {
@@ -374,13 +375,9 @@ files_get_finish(struct files_get *g, bool force)
 			files_get_sync_dir(g->target);
 			return EXIT_OK;
 		}
-		if (errno == EEXIST)
-			return cmd_error(g->ctx, EXIT_FAILED, "exists",
-			    "'%s' exists: give -f to replace it (the file is "
-			    "in '%s')",
-			    g->target, g->part);
-		/* A file system without hard links: check, then rename. */
-		if (access(g->target, F_OK) == 0 || errno != ENOENT)
+		/* EEXIST, or a file system without hard links: look. */
+		if (errno == EEXIST || lstat(g->target, &st) == 0 ||
+		    errno != ENOENT)
 			return cmd_error(g->ctx, EXIT_FAILED, "exists",
 			    "'%s' exists: give -f to replace it (the file is "
 			    "in '%s')",
@@ -437,6 +434,8 @@ cmd_files_get_exec(struct ioectl_ctx *ctx, struct args *args)
 	json_t *r;
 	int rc;
 
+	if (args->argc > 1 && *args->argv[1] == '\0')
+		return cmd_usage_error(ctx, args->cmd, "LOCAL is empty");
 	if ((rc = files_get_manifest(&g, args->argv[0])) != EXIT_OK ||
 	    (rc = files_get_target(&g, args->argc > 1 ? args->argv[1] : NULL,
 	         force)) != EXIT_OK ||
