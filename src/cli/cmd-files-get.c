@@ -142,13 +142,17 @@ files_get_target(struct files_get *g, const char *local, bool force)
 	struct stat st;
 	char *parent;
 
-	if (!files_get_name_ok(base))
+	bool into = local == NULL ||
+	    (stat(local, &st) == 0 && S_ISDIR(st.st_mode));
+
+	if (into && !files_get_name_ok(base))
 		return cmd_error(g->ctx, EXIT_FAILED, "invalid",
-		    "'%s' does not end in a name usable for a local file",
+		    "'%s' does not end in a name usable for a local file: "
+		    "name LOCAL",
 		    g->path);
 	if (local == NULL)
 		g->target = xstrdup(base);
-	else if (stat(local, &st) == 0 && S_ISDIR(st.st_mode))
+	else if (into)
 		g->target = xasprintf("%s%s%s", local,
 		    local[strlen(local) - 1] == '/' ? "" : "/", base);
 	else {

@@ -149,18 +149,50 @@ static const struct ioectl_cmd cmd_files_rm_entry = {
     .exec = cmd_files_rm_exec,
 };
 
-/* "2/3 nodes, here": how many nodes hold every chunk of the file, and
- * whether this one does. */
-static void
-files_replication(json_t *row, char *out, size_t size)
+/* How many nodes should hold each file: every node the log knows (each
+ * has a feed), or files.replicas of them. Returns 0 if the daemon does not
+ * say. */
+static long long
+files_want(struct ioectl_ctx *ctx)
 {
-	snprintf(out, size, "%lld node%s, %s", files_int(row, "holders"),
-	    files_int(row, "holders") == 1 ? "" : "s",
+	json_t *status = NULL, *heads = NULL;
+	long long nodes = 0, replicas = 0;
+	char *cause = NULL;
+
+	/* Silent: the listing is there already, only this number lacks. */
+	if (ctl_client_call(ctx->client, "ledger.heads", NULL,
+		ctx->timeout_ms, &heads, NULL, &cause) == CTL_OK)
+		nodes = (long long)json_array_size(
+		    json_object_get(heads, "heads"));
+	free(cause);
+	cause = NULL;
+	if (ctl_client_call(ctx->client, "status", NULL, ctx->timeout_ms,
+		&status, NULL, &cause) == CTL_OK)
+		replicas = files_int(json_object_get(status, "files"),
+		    "replicas");
+	free(cause);
+	json_decref(heads);
+	json_decref(status);
+	return replicas > 0 && replicas < nodes ? replicas : nodes;
+}
+
+/* "2/3 nodes, here": how many nodes hold every chunk of the file, of how
+ * many should, and whether this one does. */
+static void
+files_replication(json_t *row, long long want, char *out, size_t size)
+{
+	long long holders = files_int(row, "holders");
+
+	/* The author holds its file whichever nodes replicas picks. */
+	if (want < holders)
+		want = holders;
+	snprintf(out, size, "%lld/%lld node%s, %s", holders, want,
+	    want == 1 ? "" : "s",
 	    json_is_true(json_object_get(row, "local")) ? "here" : "not here");
 }
 
 static void
-files_ls_long(json_t *entries)
+files_ls_long(json_t *entries, long long want)
 {
 	char size_text[24], when[32], id[FILES_ID_SHORT + 1], repl[64];
 	int width = 4;
@@ -188,7 +220,7 @@ files_ls_long(json_t *entries)
 			    sizeof size_text);
 			files_id_short(
 			    json_string_value(json_object_get(row, "id")), id);
-			files_replication(row, repl, sizeof repl);
+			files_replication(row, want, repl, sizeof repl);
 			printf("file  %10s  %04llo  %-*s  %s  %-12s  %-16s  "
 			       "%s\n",
 			    size_text,
@@ -215,7 +247,7 @@ cmd_files_ls_exec(struct ioectl_ctx *ctx, struct args *args)
 	if (ctx->json)
 		cmd_print_json(r);
 	else if (args_get(args, "long") != NULL)
-		files_ls_long(entries);
+		files_ls_long(entries, files_want(ctx));
 	else {
 		json_array_foreach(entries, i, row) {
 			char *name = cmd_safe(files_str(row, "name"));
