@@ -14,6 +14,7 @@
 
 #include "cmd-files.h"
 #include "crypto.h"
+#include "fpath.h"
 #include "progress.h"
 #include "util.h"
 
@@ -80,6 +81,8 @@ files_get_manifest(struct files_get *g, const char *path)
 	size_t i;
 	int rc;
 
+	if ((rc = files_path_utf8(g->ctx, path)) != EXIT_OK)
+		return rc;
 	if ((rc = cmd_call(g->ctx, "files.manifest",
 	         json_pack("{s:s}", "path", path), &m)) != EXIT_OK)
 		return rc;
@@ -138,7 +141,7 @@ files_get_parent(const char *path)
 static int
 files_get_target(struct files_get *g, const char *local, bool force)
 {
-	const char *base = files_basename(g->path);
+	const char *base = fpath_base(g->path);
 	struct stat st;
 	char *parent;
 

@@ -11,6 +11,7 @@
 
 #include "cmd-files.h"
 #include "crypto.h"
+#include "fpath.h"
 #include "progress.h"
 #include "util.h"
 
@@ -166,7 +167,7 @@ static int
 cmd_files_put_exec(struct ioectl_ctx *ctx, struct args *args)
 {
 	const char *local = args->argv[0];
-	const char *base = files_basename(local);
+	const char *base = fpath_base(local);
 	bool quiet = args_get(args, "quiet") != NULL;
 	char *path = NULL, *exists = NULL, *inside;
 	char size_text[24], id[FILES_ID_SHORT + 1];
@@ -178,17 +179,21 @@ cmd_files_put_exec(struct ioectl_ctx *ctx, struct args *args)
 	if ((rc = files_put_open(ctx, local, &fd, &st)) != EXIT_OK)
 		goto done;
 	path = xstrdup(args->argc > 1 ? args->argv[1] : base);
+	if ((rc = files_path_utf8(ctx, path)) != EXIT_OK)
+		goto done;
 
 	/* The path and the quota are checked before any byte is sent; a
 	 * directory at the path takes the file by its local name. */
 	if ((rc = files_put_check(ctx, path, st.st_size, &exists)) != EXIT_OK)
 		goto done;
 	if (exists != NULL && strcmp(exists, "dir") == 0) {
-		inside = *path == '\0' ? xstrdup(base)
-		                       : xasprintf("%s/%s", path, base);
+		inside = fpath_join(path, base);
 		free(path);
 		path = inside;
 		free(exists);
+		exists = NULL;
+		if ((rc = files_path_utf8(ctx, path)) != EXIT_OK)
+			goto done;
 		if ((rc = files_put_check(ctx, path, st.st_size, &exists)) !=
 		    EXIT_OK)
 			goto done;

@@ -9,12 +9,19 @@
 #include "cmd-files.h"
 #include "util.h"
 
-const char *
-files_basename(const char *path)
+int
+files_path_utf8(struct ioectl_ctx *ctx, const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	char *shown;
+	int rc;
 
-	return slash != NULL ? slash + 1 : path;
+	if (text_is_utf8(path, strlen(path)))
+		return EXIT_OK;
+	shown = text_escape(path, strlen(path));
+	rc = cmd_error(ctx, EXIT_FAILED, "invalid",
+	    "'%s': a mesh path must be UTF-8 text", shown);
+	free(shown);
+	return rc;
 }
 
 void
@@ -97,6 +104,8 @@ files_simple(struct ioectl_ctx *ctx, const char *method, json_t *params,
 static int
 cmd_files_mkdir_exec(struct ioectl_ctx *ctx, struct args *args)
 {
+	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
+		return EXIT_FAILED;
 	return files_simple(ctx, "files.mkdir",
 	    json_pack("{s:s}", "path", args->argv[0]), "made directory",
 	    args->argv[0]);
@@ -135,6 +144,8 @@ static const struct ioectl_cmd cmd_files_mv_entry = {
 static int
 cmd_files_rm_exec(struct ioectl_ctx *ctx, struct args *args)
 {
+	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
+		return EXIT_FAILED;
 	return files_simple(ctx, "files.rm",
 	    json_pack("{s:s}", "path", args->argv[0]), "removed",
 	    args->argv[0]);
@@ -195,38 +206,45 @@ static void
 files_ls_long(json_t *entries, long long want)
 {
 	char size_text[24], when[32], id[FILES_ID_SHORT + 1], repl[64];
-	int width = 4;
+	int who_width = 1, repl_width = 1;
 	size_t i;
 	json_t *row;
 
+	/* Columns as wide as their longest cell, so that names line up. */
 	json_array_foreach(entries, i, row) {
 		char *who = files_who(row);
 
-		if ((int)strlen(who) > width)
-			width = (int)strlen(who);
+		if ((int)strlen(who) > who_width)
+			who_width = (int)strlen(who);
 		free(who);
+		if (strcmp(files_str(row, "type"), "dir") == 0)
+			continue;
+		files_replication(row, want, repl, sizeof repl);
+		if ((int)strlen(repl) > repl_width)
+			repl_width = (int)strlen(repl);
 	}
 	json_array_foreach(entries, i, row) {
 		bool dir = strcmp(files_str(row, "type"), "dir") == 0;
 		char *who = files_who(row);
 		char *name = cmd_safe(files_str(row, "name"));
+		char mode[8] = "-";
 
 		files_time(row, when, sizeof when);
-		if (dir) {
-			printf("dir   %10s  %4s  %-*s  %s  %-12s  %-16s  %s/\n",
-			    "-", "-", width, who, when, "-", "-", name);
-		} else {
-			size_format((uint64_t)files_int(row, "size"), size_text,
-			    sizeof size_text);
-			files_id_short(
-			    json_string_value(json_object_get(row, "id")), id);
-			files_replication(row, want, repl, sizeof repl);
-			printf("file  %10s  %04llo  %-*s  %s  %-12s  %-16s  "
-			       "%s\n",
-			    size_text,
-			    (unsigned long long)files_int(row, "mode"), width,
-			    who, when, id, repl, name);
+		files_id_short(json_string_value(json_object_get(row, "id")),
+		    id);
+		if (dir)
+			strcpy(size_text, "-");
+		else {
+			size_format((uint64_t)files_int(row, "size"),
+			    size_text, sizeof size_text);
+			snprintf(mode, sizeof mode, "%04llo",
+			    (unsigned long long)files_int(row, "mode") & 0777);
 		}
+		files_replication(row, want, repl, sizeof repl);
+		printf("%-4s  %10s  %4s  %-*s  %s  %-12s  %-*s  %s%s\n",
+		    dir ? "dir" : "file", size_text, mode, who_width, who,
+		    when, id, repl_width, dir ? "-" : repl, name,
+		    dir ? "/" : "");
 		free(who);
 		free(name);
 	}
@@ -239,8 +257,13 @@ cmd_files_ls_exec(struct ioectl_ctx *ctx, struct args *args)
 	size_t i;
 	int rc;
 
-	if (args->argc > 0)
+	if (args->argc > 0) {
+		if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK) {
+			json_decref(params);
+			return EXIT_FAILED;
+		}
 		json_object_set_new(params, "path", json_string(args->argv[0]));
+	}
 	if ((rc = cmd_call(ctx, "files.ls", params, &r)) != EXIT_OK)
 		return rc;
 	entries = json_object_get(r, "entries");
@@ -315,8 +338,13 @@ cmd_files_log_exec(struct ioectl_ctx *ctx, struct args *args)
 	size_t i;
 	int rc;
 
-	if (args->argc > 0)
+	if (args->argc > 0) {
+		if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK) {
+			json_decref(params);
+			return EXIT_FAILED;
+		}
 		json_object_set_new(params, "path", json_string(args->argv[0]));
+	}
 	if ((rc = cmd_call(ctx, "files.log", params, &r)) != EXIT_OK)
 		return rc;
 	if (ctx->json)
@@ -394,6 +422,8 @@ cmd_files_stat_exec(struct ioectl_ctx *ctx, struct args *args)
 	json_t *r;
 	int rc;
 
+	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
+		return EXIT_FAILED;
 	if ((rc = cmd_call(ctx, "files.stat",
 	         json_pack("{s:s}", "path", args->argv[0]), &r)) != EXIT_OK)
 		return rc;
@@ -437,8 +467,7 @@ cmd_files_verify_exec(struct ioectl_ctx *ctx, struct args *args)
 	json_array_foreach(json_object_get(r, "bad"), i, bad) {
 		char *why = cmd_safe(files_str(bad, "why"));
 
-		fprintf(stderr, "chunk %s: %s (deleted, to be fetched again)\n",
-		    files_str(bad, "hash"), why);
+		fprintf(stderr, "chunk %s: %s\n", files_str(bad, "hash"), why);
 		free(why);
 	}
 	if (!json_is_true(json_object_get(ledger, "ok")))

@@ -16,8 +16,10 @@
 extern const struct ioectl_cmd cmd_files_put_entry;
 extern const struct ioectl_cmd cmd_files_get_entry;
 
-/* The last component of a '/'-separated path: a pointer into path. */
-const char *files_basename(const char *path);
+/* Mesh paths are checked by the daemon, but JSON carries only UTF-8: a
+ * path that is not is refused here, in the daemon's words. Returns
+ * EXIT_OK, or EXIT_FAILED after printing why. */
+int files_path_utf8(struct ioectl_ctx *ctx, const char *path);
 
 /* The short form of a file id (hex) into out, or "-" if id is NULL. */
 void files_id_short(const char *id, char out[FILES_ID_SHORT + 1]);
