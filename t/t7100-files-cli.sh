@@ -304,6 +304,13 @@ test_expect_success 'the daemon refuses bad paths in mkdir, mv, rm, ls and get t
 	test_expect_code 1 ioectl -d a files rm a//b 2>err &&
 	test_expect_code 1 ioectl -d a files ls "x/" 2>err &&
 	test_expect_code 1 ioectl -d a files get .. 2>err &&
+	bad=$(printf "x\377") &&
+	for cmd in "mkdir $bad" "mv one $bad" "mv $bad one" "rm $bad" \
+		"ls $bad" "log $bad" "stat $bad" "get $bad"
+	do
+		test_expect_code 1 ioectl -d a files $cmd 2>err &&
+		grep "x.xff.: a mesh path must be UTF-8 text" err || return 1
+	done &&
 	ioectl -d a files stat one
 '
 

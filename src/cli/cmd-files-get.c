@@ -236,8 +236,8 @@ files_get_hash_ok(const void *data, size_t len, const char *hash)
 
 /* True if the part file already holds chunk i, right (a resumed run). */
 static bool
-files_get_have(
-    struct files_get *g, size_t i, off_t off, size_t len, off_t part_size)
+files_get_have(struct files_get *g, size_t i, off_t off, size_t len,
+    off_t part_size)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -491,11 +491,11 @@ done:
 }
 
 const struct ioectl_cmd cmd_files_get_entry = {
-    .name = "get",
-    .usage = "files get [-fq] PATH [LOCAL]",
-    .summary = "copy the file PATH of the mesh into the local file LOCAL",
-    .options = {{"force", 'f', false}, {"quiet", 'q', false}},
-    .min_args = 1,
-    .max_args = 2,
-    .exec = cmd_files_get_exec,
+	.name = "get",
+	.usage = "files get [-fq] PATH [LOCAL]",
+	.summary = "copy the file PATH of the mesh into the local file LOCAL",
+	.options = { { "force", 'f', false }, { "quiet", 'q', false } },
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_files_get_exec,
 };

@@ -35,8 +35,8 @@ files_put_kind(mode_t mode)
 /* Opens local for reading; it must be a regular file. Returns EXIT_OK
  * with *fd and *st set, or the exit status after printing why. */
 static int
-files_put_open(
-    struct ioectl_ctx *ctx, const char *local, int *fd, struct stat *st)
+files_put_open(struct ioectl_ctx *ctx, const char *local, int *fd,
+    struct stat *st)
 {
 	int flags;
 
@@ -85,8 +85,8 @@ files_put_read(int fd, void *buf, size_t len)
  * *exists set to "file", "dir" or NULL (the caller frees it), or the exit
  * status after printing why (a bad path, the quota). */
 static int
-files_put_check(
-    struct ioectl_ctx *ctx, const char *path, off_t size, char **exists)
+files_put_check(struct ioectl_ctx *ctx, const char *path, off_t size,
+    char **exists)
 {
 	const char *what;
 	json_t *r;
@@ -235,11 +235,11 @@ done:
 }
 
 const struct ioectl_cmd cmd_files_put_entry = {
-    .name = "put",
-    .usage = "files put [-q] LOCAL [PATH]",
-    .summary = "copy the local file LOCAL onto the mesh as PATH",
-    .options = {{"quiet", 'q', false}},
-    .min_args = 1,
-    .max_args = 2,
-    .exec = cmd_files_put_exec,
+	.name = "put",
+	.usage = "files put [-q] LOCAL [PATH]",
+	.summary = "copy the local file LOCAL onto the mesh as PATH",
+	.options = { { "quiet", 'q', false } },
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_files_put_exec,
 };

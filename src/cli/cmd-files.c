@@ -77,25 +77,34 @@ files_time(json_t *obj, char *out, size_t size)
 	    json_integer_value(json_object_get(obj, "time_us")), out, size);
 }
 
-/* Calls method with params (taken, the acting user added) and prints the
- * result as JSON or as "VERB WHAT". Returns the exit status. */
+/* mkdir, mv, rm: calls method on path, or on from and to, as the acting
+ * user, and prints the result as JSON or as "VERB PATH" ("VERB FROM to
+ * TO"). Returns the exit status. */
 static int
-files_simple(struct ioectl_ctx *ctx, const char *method, json_t *params,
-    const char *verb, const char *what)
+files_simple(struct ioectl_ctx *ctx, const char *method, const char *verb,
+    const char *path, const char *to)
 {
-	json_t *r;
+	json_t *params, *r;
+	char *what, *shown;
 	int rc;
-	char *shown;
 
+	if ((rc = files_path_utf8(ctx, path)) != EXIT_OK ||
+	    (to != NULL && (rc = files_path_utf8(ctx, to)) != EXIT_OK))
+		return rc;
+	params = to == NULL ? json_pack("{s:s}", "path", path)
+			    : json_pack("{s:s, s:s}", "from", path, "to", to);
 	if ((rc = cmd_call(ctx, method, cmd_with_user(ctx, params), &r)) !=
 	    EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(r);
 	else {
+		what = to == NULL ? xstrdup(path)
+				  : xasprintf("%s to %s", path, to);
 		shown = cmd_safe(what);
 		printf("%s %s\n", verb, shown);
 		free(shown);
+		free(what);
 	}
 	json_decref(r);
 	return EXIT_OK;
@@ -104,60 +113,48 @@ files_simple(struct ioectl_ctx *ctx, const char *method, json_t *params,
 static int
 cmd_files_mkdir_exec(struct ioectl_ctx *ctx, struct args *args)
 {
-	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
-		return EXIT_FAILED;
-	return files_simple(ctx, "files.mkdir",
-	    json_pack("{s:s}", "path", args->argv[0]), "made directory",
-	    args->argv[0]);
+	return files_simple(ctx, "files.mkdir", "made directory",
+	    args->argv[0], NULL);
 }
 
 static const struct ioectl_cmd cmd_files_mkdir_entry = {
-    .name = "mkdir",
-    .usage = "files mkdir PATH",
-    .summary = "make the directory PATH (and its parents) on the mesh",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_files_mkdir_exec,
+	.name = "mkdir",
+	.usage = "files mkdir PATH",
+	.summary = "make the directory PATH (and its parents) on the mesh",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_files_mkdir_exec,
 };
 
 static int
 cmd_files_mv_exec(struct ioectl_ctx *ctx, struct args *args)
 {
-	char *what = xasprintf("%s to %s", args->argv[0], args->argv[1]);
-	int rc = files_simple(ctx, "files.mv",
-	    json_pack("{s:s, s:s}", "from", args->argv[0], "to", args->argv[1]),
-	    "moved", what);
-
-	free(what);
-	return rc;
+	return files_simple(ctx, "files.mv", "moved", args->argv[0],
+	    args->argv[1]);
 }
 
 static const struct ioectl_cmd cmd_files_mv_entry = {
-    .name = "mv",
-    .usage = "files mv FROM TO",
-    .summary = "move or rename a file or a directory on the mesh",
-    .min_args = 2,
-    .max_args = 2,
-    .exec = cmd_files_mv_exec,
+	.name = "mv",
+	.usage = "files mv FROM TO",
+	.summary = "move or rename a file or a directory on the mesh",
+	.min_args = 2,
+	.max_args = 2,
+	.exec = cmd_files_mv_exec,
 };
 
 static int
 cmd_files_rm_exec(struct ioectl_ctx *ctx, struct args *args)
 {
-	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
-		return EXIT_FAILED;
-	return files_simple(ctx, "files.rm",
-	    json_pack("{s:s}", "path", args->argv[0]), "removed",
-	    args->argv[0]);
+	return files_simple(ctx, "files.rm", "removed", args->argv[0], NULL);
 }
 
 static const struct ioectl_cmd cmd_files_rm_entry = {
-    .name = "rm",
-    .usage = "files rm PATH",
-    .summary = "remove a file, or an empty directory, from the mesh",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_files_rm_exec,
+	.name = "rm",
+	.usage = "files rm PATH",
+	.summary = "remove a file, or an empty directory, from the mesh",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_files_rm_exec,
 };
 
 /* How many nodes should hold each file: every node the log knows (each
@@ -286,13 +283,13 @@ cmd_files_ls_exec(struct ioectl_ctx *ctx, struct args *args)
 }
 
 static const struct ioectl_cmd cmd_files_ls_entry = {
-    .name = "ls",
-    .usage = "files ls [-l] [PATH]",
-    .summary = "list a directory of the mesh (default: its root)",
-    .options = {{"long", 'l', false}},
-    .min_args = 0,
-    .max_args = 1,
-    .exec = cmd_files_ls_exec,
+	.name = "ls",
+	.usage = "files ls [-l] [PATH]",
+	.summary = "list a directory of the mesh (default: its root)",
+	.options = { { "long", 'l', false } },
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_files_ls_exec,
 };
 
 /* One operation of files log or of a version in files stat. */
@@ -359,13 +356,13 @@ cmd_files_log_exec(struct ioectl_ctx *ctx, struct args *args)
 }
 
 static const struct ioectl_cmd cmd_files_log_entry = {
-    .name = "log",
-    .usage = "files log [PATH]",
-    .summary = "the operations on the mesh's files (on PATH or under it), "
+	.name = "log",
+	.usage = "files log [PATH]",
+	.summary = "the operations on the mesh's files (on PATH or under it), "
                "oldest first",
-    .min_args = 0,
-    .max_args = 1,
-    .exec = cmd_files_log_exec,
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_files_log_exec,
 };
 
 static void
@@ -436,12 +433,12 @@ cmd_files_stat_exec(struct ioectl_ctx *ctx, struct args *args)
 }
 
 static const struct ioectl_cmd cmd_files_stat_entry = {
-    .name = "stat",
-    .usage = "files stat PATH",
-    .summary = "a file's size, id, chunks, holders and versions",
-    .min_args = 1,
-    .max_args = 1,
-    .exec = cmd_files_stat_exec,
+	.name = "stat",
+	.usage = "files stat PATH",
+	.summary = "a file's size, id, chunks, holders and versions",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_files_stat_exec,
 };
 
 static int
@@ -483,29 +480,29 @@ cmd_files_verify_exec(struct ioectl_ctx *ctx, struct args *args)
 }
 
 static const struct ioectl_cmd cmd_files_verify_entry = {
-    .name = "verify",
-    .usage = "files verify",
-    .summary = "check every chunk held here against its hash, and the log",
-    .max_args = 0,
-    .exec = cmd_files_verify_exec,
+	.name = "verify",
+	.usage = "files verify",
+	.summary = "check every chunk held here against its hash, and the log",
+	.max_args = 0,
+	.exec = cmd_files_verify_exec,
 };
 
 static const struct ioectl_cmd *const cmd_files_subcmds[] = {
-    &cmd_files_get_entry,
-    &cmd_files_log_entry,
-    &cmd_files_ls_entry,
-    &cmd_files_mkdir_entry,
-    &cmd_files_mv_entry,
-    &cmd_files_put_entry,
-    &cmd_files_rm_entry,
-    &cmd_files_stat_entry,
-    &cmd_files_verify_entry,
-    NULL,
+	&cmd_files_get_entry,
+	&cmd_files_log_entry,
+	&cmd_files_ls_entry,
+	&cmd_files_mkdir_entry,
+	&cmd_files_mv_entry,
+	&cmd_files_put_entry,
+	&cmd_files_rm_entry,
+	&cmd_files_stat_entry,
+	&cmd_files_verify_entry,
+	NULL,
 };
 
 const struct ioectl_cmd cmd_files_entry = {
-    .name = "files",
-    .usage = "files get|log|ls|mkdir|mv|put|rm|stat|verify",
-    .summary = "the files shared by the mesh",
-    .subcmds = cmd_files_subcmds,
+	.name = "files",
+	.usage = "files get|log|ls|mkdir|mv|put|rm|stat|verify",
+	.summary = "the files shared by the mesh",
+	.subcmds = cmd_files_subcmds,
 };
