@@ -84,7 +84,7 @@ files_get_manifest(struct files_get *g, const char *path)
 	if ((rc = files_path_utf8(g->ctx, path)) != EXIT_OK)
 		return rc;
 	if ((rc = cmd_call(g->ctx, "files.manifest",
-	         json_pack("{s:s}", "path", path), &m)) != EXIT_OK)
+		 json_pack("{s:s}", "path", path), &m)) != EXIT_OK)
 		return rc;
 	chunks = json_object_get(m, "chunks");
 	mpath = json_string_value(json_object_get(m, "path"));
@@ -297,8 +297,8 @@ files_get_fetch(struct files_get *g, size_t i, off_t off, size_t len,
 	g->fetched++;
 	for (;;) {
 		if ((rc = cmd_call_data(g->ctx, "files.chunk.get",
-		         json_pack("{s:s}", "hash", hash), NULL, 0, &data,
-		         &r)) != EXIT_OK)
+			 json_pack("{s:s}", "hash", hash), NULL, 0, &data,
+			 &r)) != EXIT_OK)
 			return rc;
 		if (json_is_true(json_object_get(r, "have"))) {
 			json_decref(r);
@@ -323,8 +323,8 @@ files_get_fetch(struct files_get *g, size_t i, off_t off, size_t len,
 			    i + 1, g->path, (long long)(patience / 1000000),
 			    g->part);
 		files_get_sleep(wait_ms);
-		wait_ms = wait_ms * 2 > FILES_WAIT_MAX_MS ? FILES_WAIT_MAX_MS
-		                                          : wait_ms * 2;
+		if ((wait_ms *= 2) > FILES_WAIT_MAX_MS)
+			wait_ms = FILES_WAIT_MAX_MS;
 	}
 
 	for (size_t put = 0; put < len;) {
@@ -415,15 +415,14 @@ files_get_chunks(struct files_get *g)
 	if ((g->buf = malloc(g->chunk_size)) == NULL)
 		abort();
 	for (size_t i = 0; i < g->nchunks; i++) {
-		off_t off = (off_t)(i * g->chunk_size);
-		size_t len = g->size - (uint64_t)off > g->chunk_size
-		                 ? g->chunk_size
-		                 : (size_t)(g->size - (uint64_t)off);
+		off_t off = (off_t)((uint64_t)i * g->chunk_size);
+		size_t len = g->size - (uint64_t)off > g->chunk_size ?
+		    g->chunk_size : (size_t)(g->size - (uint64_t)off);
 
 		if (files_get_have(g, i, off, len, part_size))
 			g->kept++;
-		else if ((rc = files_get_fetch(
-		              g, i, off, len, &last_progress)) != EXIT_OK)
+		else if ((rc = files_get_fetch(g, i, off, len,
+			      &last_progress)) != EXIT_OK)
 			return rc;
 		g->done += len;
 		progress_update(g->bar, g->done);
@@ -445,12 +444,12 @@ cmd_files_get_exec(struct ioectl_ctx *ctx, struct args *args)
 		return cmd_usage_error(ctx, args->cmd, "LOCAL is empty");
 	if ((rc = files_get_manifest(&g, args->argv[0])) != EXIT_OK ||
 	    (rc = files_get_target(&g, args->argc > 1 ? args->argv[1] : NULL,
-	         force)) != EXIT_OK ||
+		 force)) != EXIT_OK ||
 	    (rc = files_get_open(&g)) != EXIT_OK)
 		goto done;
 	/* The file's missing chunks go first in the node's queue. */
 	if ((rc = cmd_call(ctx, "files.fetch", json_pack("{s:s}", "id", g.id),
-	         &r)) != EXIT_OK)
+		 &r)) != EXIT_OK)
 		goto done;
 	json_decref(r);
 	g.bar = progress_new(g.path, g.size, files_show_progress(ctx, args));

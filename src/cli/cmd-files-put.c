@@ -93,10 +93,12 @@ files_put_check(struct ioectl_ctx *ctx, const char *path, off_t size,
 	int rc;
 
 	*exists = NULL;
+	/* The acting user goes along too, so that a daemon that checks it
+	 * there refuses a missing -u before the upload rather than after. */
 	if ((rc = cmd_call(ctx, "files.check",
-	         json_pack(
-	             "{s:s, s:I}", "path", path, "size", (json_int_t)size),
-	         &r)) != EXIT_OK)
+		 cmd_with_user(ctx, json_pack("{s:s, s:I}", "path", path,
+		     "size", (json_int_t)size)),
+		 &r)) != EXIT_OK)
 		return rc;
 	if ((what = json_string_value(json_object_get(r, "exists"))) != NULL)
 		*exists = xstrdup(what);
@@ -121,9 +123,8 @@ files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
 	if (buf == NULL)
 		abort();
 	while (done < size) {
-		size_t want = size - done > FILES_CHUNK_SIZE
-		                  ? FILES_CHUNK_SIZE
-		                  : (size_t)(size - done);
+		size_t want = size - done > FILES_CHUNK_SIZE ?
+		    FILES_CHUNK_SIZE : (size_t)(size - done);
 
 		if ((n = files_put_read(fd, buf, want)) == -1) {
 			rc = cmd_error(ctx, EXIT_FAILED, "io_error",
@@ -140,8 +141,8 @@ files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
 		sha256(buf, want, digest);
 		hex_encode(digest, sizeof digest, hash);
 		if ((rc = cmd_call_data(ctx, "files.chunk.put",
-		         json_pack("{s:s}", "hash", hash), buf, want, NULL,
-		         &r)) != EXIT_OK)
+			 json_pack("{s:s}", "hash", hash), buf, want, NULL,
+			 &r)) != EXIT_OK)
 			goto done;
 		json_decref(r);
 		json_array_append_new(chunks, json_string(hash));

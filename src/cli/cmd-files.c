@@ -273,8 +273,8 @@ cmd_files_ls_exec(struct ioectl_ctx *ctx, struct args *args)
 			char *name = cmd_safe(files_str(row, "name"));
 
 			printf("%s%s\n", name,
-			    strcmp(files_str(row, "type"), "dir") == 0 ? "/"
-			                                               : "");
+			    strcmp(files_str(row, "type"), "dir") == 0 ? "/" :
+			    "");
 			free(name);
 		}
 	}
@@ -422,7 +422,7 @@ cmd_files_stat_exec(struct ioectl_ctx *ctx, struct args *args)
 	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
 		return EXIT_FAILED;
 	if ((rc = cmd_call(ctx, "files.stat",
-	         json_pack("{s:s}", "path", args->argv[0]), &r)) != EXIT_OK)
+		 json_pack("{s:s}", "path", args->argv[0]), &r)) != EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(r);

@@ -85,16 +85,15 @@ progress_draw(progress_t *self, uint64_t done, int64_t now)
 		label_width = 0;
 	/* Never cut a UTF-8 character in two. */
 	while (label_width > 0 &&
-	       ((unsigned char)self->label[label_width] & 0xc0) == 0x80)
+	    ((unsigned char)self->label[label_width] & 0xc0) == 0x80)
 		label_width--;
 	width = avail - (label_width > 0 ? label_width + 1 : 0) - 2;
 	if (width > 30)
 		width = 30;
 	if (width < 10)
 		width = 0;
-	filled = self->total > 0
-	             ? (int)((double)width * (double)done / (double)self->total)
-	             : width;
+	filled = self->total > 0 ?
+	    (int)((double)width * (double)done / (double)self->total) : width;
 	memset(bar, '#', (size_t)filled);
 	memset(bar + filled, '.', (size_t)(width - filled));
 	bar[width] = '\0';
