@@ -466,9 +466,11 @@ files_announce(files_t *self)
 	}
 	sqlite3_finalize(s);
 	if (json_array_size(ids) > 0) {
-		char *text = json_dumps(json_pack("{s:o}", "ids", ids),
-		    JSON_COMPACT);
+		json_t *body = json_pack("{s:o}", "ids", ids);
+		char *text = json_dumps(body, JSON_COMPACT);
 		entry_t *e = NULL;
+
+		json_decref(body);
 
 		if (node_begin(self->node, &cause) != 0 ||
 		    (e = node_append(self->node, "file.have", text,
