@@ -392,7 +392,7 @@ test_expect_success 'concurrent puts: log shows the conflict copy' '
 	mesh_start b &&
 	echo from-b >clash-b &&
 	ioectl -d b files put clash-b clash.txt >/dev/null &&
-	mesh_start a &&
+	mesh_start a -n a &&
 	wait_peer_up 10 a b &&
 	wait_until 20 "ioectl -d a files ls | grep -q conflict" &&
 	ioectl -d a files log clash.txt >log.out &&
@@ -430,6 +430,22 @@ test_expect_success 'verify names a damaged chunk, exits 1; the chunk comes back
 	ioectl -d a files verify &&
 	ioectl -d a files get one again-one &&
 	cmp one again-one
+'
+
+test_expect_success 'put, mkdir, mv, rm act for -u USER; with several users, none is a usage error' '
+	ioectl -d a user add carol >/dev/null &&
+	test_expect_code 2 ioectl -d a files put small by-whom 2>err &&
+	grep "several users on this node (alice, carol): give -u NAME" err &&
+	ioectl -d a -u carol files put small by-carol >/dev/null &&
+	ioectl -d a files ls -l by-carol >ls.out &&
+	grep " carol@a " ls.out &&
+	IOE_USER=carol ioectl -d a files mkdir carols >/dev/null &&
+	ioectl -d a -u alice files mv by-carol carols/by-carol >/dev/null &&
+	ioectl -d a -u alice files log carols >log.out &&
+	grep "  carol@a  mkdir  carols$" log.out &&
+	grep "  alice@a  mv     by-carol -> carols/by-carol$" log.out &&
+	test_expect_code 2 ioectl -d a files rm carols/by-carol 2>err &&
+	ioectl -d a -u carol files rm carols/by-carol >/dev/null
 '
 
 test_expect_success 'help files and files --help print the usage of ioectl(1)' '
