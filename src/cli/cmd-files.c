@@ -38,6 +38,25 @@ files_show_progress(struct ioectl_ctx *ctx, struct args *args)
 	return !ctx->json && args_get(args, "quiet") == NULL;
 }
 
+/* ls, log, stat: calls method with path (none if NULL). Returns EXIT_OK
+ * with *r set (caller owns it), or the exit status after printing why. */
+static int
+files_call_path(struct ioectl_ctx *ctx, const char *method, const char *path,
+    json_t **r)
+{
+	json_t *params = json_object();
+	int rc;
+
+	if (path != NULL) {
+		if ((rc = files_path_utf8(ctx, path)) != EXIT_OK) {
+			json_decref(params);
+			return rc;
+		}
+		json_object_set_new(params, "path", json_string(path));
+	}
+	return cmd_call(ctx, method, params, r);
+}
+
 /* The string field key of obj, or "" if it has none. */
 static const char *
 files_str(json_t *obj, const char *key)
@@ -250,18 +269,12 @@ files_ls_long(json_t *entries, long long want)
 static int
 cmd_files_ls_exec(struct ioectl_ctx *ctx, struct args *args)
 {
-	json_t *params = json_object(), *r, *row, *entries;
+	json_t *r, *row, *entries;
 	size_t i;
 	int rc;
 
-	if (args->argc > 0) {
-		if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK) {
-			json_decref(params);
-			return EXIT_FAILED;
-		}
-		json_object_set_new(params, "path", json_string(args->argv[0]));
-	}
-	if ((rc = cmd_call(ctx, "files.ls", params, &r)) != EXIT_OK)
+	if ((rc = files_call_path(ctx, "files.ls",
+		 args->argc > 0 ? args->argv[0] : NULL, &r)) != EXIT_OK)
 		return rc;
 	entries = json_object_get(r, "entries");
 	if (ctx->json)
@@ -331,18 +344,12 @@ files_print_op(json_t *e, bool with_path)
 static int
 cmd_files_log_exec(struct ioectl_ctx *ctx, struct args *args)
 {
-	json_t *params = json_object(), *r, *e;
+	json_t *r, *e;
 	size_t i;
 	int rc;
 
-	if (args->argc > 0) {
-		if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK) {
-			json_decref(params);
-			return EXIT_FAILED;
-		}
-		json_object_set_new(params, "path", json_string(args->argv[0]));
-	}
-	if ((rc = cmd_call(ctx, "files.log", params, &r)) != EXIT_OK)
+	if ((rc = files_call_path(ctx, "files.log",
+		 args->argc > 0 ? args->argv[0] : NULL, &r)) != EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(r);
@@ -419,10 +426,8 @@ cmd_files_stat_exec(struct ioectl_ctx *ctx, struct args *args)
 	json_t *r;
 	int rc;
 
-	if (files_path_utf8(ctx, args->argv[0]) != EXIT_OK)
-		return EXIT_FAILED;
-	if ((rc = cmd_call(ctx, "files.stat",
-		 json_pack("{s:s}", "path", args->argv[0]), &r)) != EXIT_OK)
+	if ((rc = files_call_path(ctx, "files.stat", args->argv[0], &r)) !=
+	    EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(r);
