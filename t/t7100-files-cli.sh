@@ -179,6 +179,18 @@ test_expect_success 'get writes nowhere but the target: no ../, no symbolic link
 	test_path_is_missing jail/one
 '
 
+test_expect_success 'a mesh name with a tab is not taken as a local name; LOCAL is' '
+	ioectl -d a files put small "$(printf "tab\there")" >/dev/null &&
+	mkdir tabs &&
+	(cd tabs && test_expect_code 1 ioectl -d ../a files get "$(printf "tab\there")" 2>../err) &&
+	grep "does not end in a name usable for a local file: name LOCAL" err &&
+	test_expect_code 1 ioectl -d a files get "$(printf "tab\there")" tabs 2>err &&
+	ls tabs >list && test_must_be_empty list &&
+	ioectl -d a files get "$(printf "tab\there")" tabs/tab-here >/dev/null &&
+	cmp small tabs/tab-here &&
+	ioectl -d a -u alice files rm "$(printf "tab\there")" >/dev/null
+'
+
 test_expect_success 'a killed get is resumed: right chunks kept, the rest fetched' '
 	mkdir resume &&
 	{
@@ -209,9 +221,9 @@ test_expect_success 'put into a directory of the mesh takes the local name' '
 	test_cmp expect ls.out
 '
 
-test_expect_success 'ls lists names, files then directories with a trailing /' '
+test_expect_success 'ls lists names, directories first with a trailing /' '
 	ioectl -d a files ls >ls.out &&
-	printf "%s\n" empty five mib mibplus one docs/ >expect &&
+	printf "%s\n" docs/ empty five mib mibplus one >expect &&
 	test_cmp expect ls.out &&
 	ioectl -d a --json files ls >ls.json &&
 	jq -e ".entries | length == 6" ls.json
