@@ -3,8 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +15,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <czmq.h>
 #include <jansson.h>
@@ -24,6 +32,10 @@
 #include "util.h"
 
 #define BENCH_RTT_WARMUP 200
+#define BENCH_STOP_WAIT_US 15000000
+#define BENCH_START_WAIT_US 30000000
+
+extern char **environ;
 
 long long
 bench_parse_number(const char *s, long long min, long long max,
@@ -221,9 +233,9 @@ bench_table_row(const struct bench_table *t, const char *figure,
 		snprintf(p50, sizeof p50, "%" PRId64, st->p50);
 	if (st->p99 >= 0)
 		snprintf(p99, sizeof p99, "%" PRId64, st->p99);
-	printf("%-*s %*zu %7.2f %9.0f  %-*s %*s %*s\n", t->figure, figure,
-	    t->ops, st->ops, st->secs, st->rate, t->unit, unit, t->lat, p50,
-	    t->lat, p99);
+	printf("%-*s %*zu %7.2f %9.*f  %-*s %*s %*s\n", t->figure, figure,
+	    t->ops, st->ops, st->secs, t->rate_decimals, st->rate, t->unit,
+	    unit, t->lat, p50, t->lat, p99);
 }
 
 void
@@ -634,6 +646,13 @@ bench_report_free(struct bench_report *rep)
 	memset(rep, 0, sizeof *rep);
 }
 
+/* A figure of the reference: what the same machine gave without ioe. */
+static bool
+bench_is_reference(const char *key)
+{
+	return strncmp(key, "rtt.", 4) == 0 || strncmp(key, "ref.", 4) == 0;
+}
+
 void
 bench_report_print_figures(const struct bench_report *rep,
     const struct bench_table *t, const char *title)
@@ -644,12 +663,12 @@ bench_report_print_figures(const struct bench_report *rep,
 	printf("\n");
 	bench_table_header(t);
 	for (size_t i = 0; i < rep->nrows; i++)
-		if (strncmp(rep->rows[i].key, "rtt.", 4) != 0)
+		if (!bench_is_reference(rep->rows[i].key))
 			bench_table_row(t, rep->rows[i].figure,
 			    rep->rows[i].unit, &rep->rows[i].st);
 	printf("\nreference, same run\n");
 	for (size_t i = 0; i < rep->nrows; i++)
-		if (strncmp(rep->rows[i].key, "rtt.", 4) == 0)
+		if (bench_is_reference(rep->rows[i].key))
 			bench_table_row(t, rep->rows[i].figure,
 			    rep->rows[i].unit, &rep->rows[i].st);
 }
@@ -1472,4 +1491,198 @@ done:
 	free(msg);
 	free(buf);
 	return rc;
+}
+
+/* --- processes ---------------------------------------------------------- */
+
+/* True if pid is an ioed serving dir: a pid file can outlive its daemon,
+ * and the number be taken by another process since. */
+static bool
+bench_is_ioed(pid_t pid, const char *dir)
+{
+	char *path = xasprintf("/proc/%ld/cmdline", (long)pid), *cause = NULL;
+	size_t len;
+	char *cmd = read_file(path, 1 << 16, &len, &cause);
+	bool ioed = false, ours = false;
+
+	free(path);
+	free(cause);
+	if (cmd == NULL)
+		return false;
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
+		const char *base = strrchr(cmd + i, '/');
+
+		base = base != NULL ? base + 1 : cmd + i;
+		if (i == 0 && strcmp(base, "ioed") == 0)
+			ioed = true;
+		if (strcmp(cmd + i, dir) == 0)
+			ours = true;
+	}
+	free(cmd);
+	return ioed && ours;
+}
+
+/* True while pid runs (a zombie has stopped). */
+static bool
+bench_alive(pid_t pid)
+{
+	char *path = xasprintf("/proc/%ld/status", (long)pid), *cause = NULL;
+	size_t len;
+	char *st, *state;
+	bool alive;
+
+	if (kill(pid, 0) != 0 && errno == ESRCH) {
+		free(path);
+		return false;
+	}
+	st = read_file(path, 1 << 16, &len, &cause);
+	free(path);
+	free(cause);
+	if (st == NULL)
+		return false;
+	state = strstr(st, "\nState:");
+	alive = state == NULL || strchr(state + 7, 'Z') == NULL ||
+	    strchr(state + 7, 'Z') > strchr(state + 1, '\n');
+	free(st);
+	return alive;
+}
+
+/* Stops the daemon of dir by the pid it wrote: SIGTERM, then SIGKILL if
+ * it is still there after a while. */
+int
+bench_stop(const char *dir, char **cause)
+{
+	char *path = xasprintf("%s/ioed.pid", dir), *text;
+	size_t len;
+	int64_t deadline;
+	long pid;
+
+	text = read_file(path, 64, &len, cause);
+	free(path);
+	if (text == NULL)
+		return -1;
+	pid = strtol(text, NULL, 10);
+	free(text);
+	if (pid <= 1 || !bench_is_ioed((pid_t)pid, dir))
+		return fail(cause, "pid %ld of '%s/ioed.pid' is not the ioed "
+				   "of '%s'",
+		    pid, dir, dir);
+	kill((pid_t)pid, SIGTERM);
+	deadline = time_mono_us() + BENCH_STOP_WAIT_US;
+	while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
+		usleep(10000);
+	if (bench_alive((pid_t)pid)) {
+		fprintf(stderr, "%s: ioed (pid %ld) still running %d s after "
+				"SIGTERM; kill -9\n",
+		    bench_prog, pid, BENCH_STOP_WAIT_US / 1000000);
+		kill((pid_t)pid, SIGKILL);
+		deadline = time_mono_us() + 5000000;
+		while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
+			usleep(10000);
+	}
+	return 0;
+}
+
+/* Sends SIGTERM to a child that runs on after this program was
+ * interrupted (a signal to it alone, which the child did not get). */
+static void
+bench_run_interrupted(pid_t pid, bool *told, int64_t *deadline)
+{
+	int64_t grace = time_mono_us() + BENCH_STOP_WAIT_US;
+
+	if (*told)
+		return;
+	kill(pid, SIGTERM);
+	*told = true;
+	if (*deadline > grace)
+		*deadline = grace;
+}
+
+int
+bench_run(char **argv, bool quiet, int64_t wait_us, char **cause)
+{
+	int64_t deadline = time_mono_us() + wait_us;
+	posix_spawn_file_actions_t fa;
+	bool told = false;
+	int status, err;
+	pid_t pid, got;
+
+	posix_spawn_file_actions_init(&fa);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+		    0);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0)
+		return fail(cause, "cannot run '%s': %s", argv[0],
+		    strerror(err));
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    time_mono_us() < deadline) {
+		if (zsys_interrupted)
+			bench_run_interrupted(pid, &told, &deadline);
+		usleep(2000);
+	}
+	if (got == 0) {
+		/* Ours: a detached daemon's starter, or a helper. */
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return fail(cause, "'%s' did not return within %.0f s",
+		    argv[0], wait_us / 1e6);
+	}
+	if (got < 0)
+		return fail(cause, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(cause, "'%s' failed (status %d)", argv[0], status);
+	return 0;
+}
+
+int
+bench_start(char **argv, char **cause)
+{
+	return bench_run(argv, false, BENCH_START_WAIT_US, cause);
+}
+
+/* --- ports -------------------------------------------------------------- */
+
+/* True if port of 127.0.0.1 can be bound now, for TCP and for UDP. */
+static bool
+bench_port_free(int port)
+{
+	struct sockaddr_in sa;
+	bool free_ = true;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int k = 0; k < 2 && free_; k++) {
+		int fd = socket(AF_INET, (k == 0 ? SOCK_STREAM : SOCK_DGRAM) |
+		    SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+			free_ = false;
+		if (fd >= 0)
+			close(fd);
+	}
+	return free_;
+}
+
+int
+bench_port(char **cause)
+{
+	static int next;
+	int span = BENCH_PORT_HIGH - BENCH_PORT_LOW;
+
+	/* Each run starts at a place of its own, from its pid. */
+	if (next == 0)
+		next = BENCH_PORT_LOW + (int)(getpid() % (span / 30)) * 30;
+	for (int tries = 0; tries < span; tries++) {
+		int port = next;
+
+		next = next + 1 < BENCH_PORT_HIGH ? next + 1 : BENCH_PORT_LOW;
+		if (bench_port_free(port))
+			return port;
+	}
+	return fail(cause, "no free port of 127.0.0.1 in %d..%d",
+	    BENCH_PORT_LOW, BENCH_PORT_HIGH - 1);
 }

@@ -33,6 +33,11 @@
 /* The quiet time over which a topology's background traffic (pings,
  * gossip, summaries) is measured, to be told apart from the entries'. */
 #define BENCH_IDLE_US 2000000
+/* Ports for the programs a benchmark starts on 127.0.0.1: under the
+ * kernel's ephemeral range (32768 and up), so that outgoing connections
+ * do not take them meanwhile. */
+#define BENCH_PORT_LOW 20000
+#define BENCH_PORT_HIGH 32000
 
 /* The program's name, for messages: each program defines it. */
 extern const char *const bench_prog;
@@ -117,6 +122,7 @@ struct bench_table {
 	int lat;		/* each of p50 and p99 */
 	int ratio;		/* a ratio's name */
 	int decimals;		/* of a ratio */
+	int rate_decimals;	/* of a rate */
 };
 
 void bench_table_header(const struct bench_table *t);
@@ -235,7 +241,7 @@ int bench_report_read(struct bench_report *rep, const char *path,
     char **cause);
 void bench_report_free(struct bench_report *rep);
 /* The title, the info, the table of the figures, then the reference
- * ones (keys "rtt.") under their own heading. */
+ * ones (keys "rtt." and "ref.") under their own heading. */
 void bench_report_print_figures(const struct bench_report *rep,
     const struct bench_table *t, const char *title);
 /* The notes, each once. */
@@ -344,6 +350,28 @@ void bench_watch_added(void *arg, const char *id, int64_t sent);
  * *cause set. */
 int bench_warmup(struct bench_watch *w, ctl_client_t *client,
     const struct bench_req *req, const char *origin, char **cause);
+
+/* --- processes ----------------------------------------------------------
+ * Only the processes a benchmark started are ever signalled: a child by
+ * the pid it has, a detached daemon by the pid it wrote once checked to be
+ * an ioed serving its directory. */
+
+/* Runs argv (argv[0] a path) and waits until it exits, for at most
+ * wait_us (then SIGKILL); with quiet, its standard output goes to
+ * /dev/null. If this program is interrupted meanwhile, the child gets
+ * SIGTERM and a short while to exit. Returns 0 if it exited 0, or -1
+ * with *cause set. */
+int bench_run(char **argv, bool quiet, int64_t wait_us, char **cause);
+/* Runs the command that starts a detached ioed, which returns once the
+ * daemon is ready. Returns 0, or -1 with *cause set. */
+int bench_start(char **argv, char **cause);
+/* Stops the daemon of dir by the pid it wrote: SIGTERM, then SIGKILL if
+ * it is still there after a while. Returns 0, or -1 with *cause set. */
+int bench_stop(const char *dir, char **cause);
+/* A port of 127.0.0.1 free for TCP and UDP now, in
+ * BENCH_PORT_LOW..BENCH_PORT_HIGH - 1, and not given out before by this
+ * program. Returns it, or -1 with *cause set. */
+int bench_port(char **cause);
 
 /* --- the ZeroMQ reference ------------------------------------------------ */
 
