@@ -618,12 +618,21 @@ bench_report_read(struct bench_report *rep, const char *path, char **cause)
 				abort();
 			rep->notes[rep->nnotes++] = xstrdup(f[2]);
 		} else if (strcmp(f[0], "info") == 0 && nf >= 3) {
+			char *text = xasprintf("  %-12s%s", f[1], f[2]);
+			bool seen = false;
+
+			/* Two runs of a script say the same things once. */
+			for (size_t k = 0; k < rep->ninfo && !seen; k++)
+				seen = strcmp(rep->info[k], text) == 0;
+			if (seen) {
+				free(text);
+				continue;
+			}
 			rep->info = realloc(rep->info,
 			    (rep->ninfo + 1) * sizeof *rep->info);
 			if (rep->info == NULL)
 				abort();
-			rep->info[rep->ninfo++] = xasprintf("  %-12s%s", f[1],
-			    f[2]);
+			rep->info[rep->ninfo++] = text;
 		}
 	}
 	free(line);
@@ -1322,13 +1331,16 @@ bench_warmup(struct bench_watch *w, ctl_client_t *client,
 }
 
 /* --- the ZeroMQ reference -----------------------------------------------
- * A REQ/REP ping-pong over TCP on loopback, each side with a ZeroMQ
- * context (and so I/O thread) of its own, as two nodes have. */
+ * Over TCP on loopback, each side with a ZeroMQ context (and so I/O
+ * thread) of its own, as two nodes have: a REQ/REP ping-pong, and a
+ * DEALER streaming to a ROUTER, as a link of the mesh carries a burst. */
 
-struct rtt_server {
+struct ref_server {
+	int type;		/* ZMQ_REP: echo; ZMQ_ROUTER: count */
 	int port;
 	bool curve;
 	char secret[41];
+	uint64_t total;		/* ZMQ_ROUTER: bytes of a stream */
 	atomic_bool stop;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -1336,12 +1348,64 @@ struct rtt_server {
 	char *cause;
 };
 
-static void *
-rtt_serve(void *arg)
+/* Echoes every message. */
+static void
+ref_echo(struct ref_server *s, void *sock)
 {
-	struct rtt_server *s = arg;
-	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REP);
-	char buf[4096], *cause = NULL, ep[64];
+	char buf[4096];
+
+	while (!atomic_load(&s->stop)) {
+		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+		int n;
+
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		if ((n = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT)) < 0)
+			continue;
+		zmq_send(sock, buf, (size_t)n < sizeof buf ? (size_t)n
+							   : sizeof buf, 0);
+	}
+}
+
+/* Takes in the messages of a sender until total bytes came, then
+ * answers "done"; an empty message is answered at once. */
+static void
+ref_count(struct ref_server *s, void *sock)
+{
+	uint64_t got = 0;
+
+	while (!atomic_load(&s->stop)) {
+		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+		zmq_msg_t id, m;
+		size_t len;
+
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&id);
+			continue;
+		}
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, sock, 0);
+		len = zmq_msg_size(&m);
+		zmq_msg_close(&m);
+		got += len;
+		if (len == 0 || got >= s->total) {
+			got = 0;
+			if (zmq_msg_send(&id, sock, ZMQ_SNDMORE) >= 0)
+				zmq_send(sock, "done", 4, 0);
+		}
+		zmq_msg_close(&id);
+	}
+}
+
+static void *
+ref_serve(void *arg)
+{
+	struct ref_server *s = arg;
+	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, s->type);
+	char *cause = NULL, ep[64];
 	int one = 1, zero = 0;
 
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
@@ -1357,20 +1421,84 @@ rtt_serve(void *arg)
 	s->cause = cause;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	while (cause == NULL && !atomic_load(&s->stop)) {
-		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-		int n;
-
-		if (zmq_poll(&item, 1, 100) <= 0)
-			continue;
-		if ((n = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT)) < 0)
-			continue;
-		zmq_send(sock, buf, (size_t)n < sizeof buf ? (size_t)n
-							   : sizeof buf, 0);
+	if (cause == NULL) {
+		if (s->type == ZMQ_ROUTER)
+			ref_count(s, sock);
+		else
+			ref_echo(s, sock);
 	}
 	zmq_close(sock);
 	zmq_ctx_term(ctx);
 	return NULL;
+}
+
+/* A server of s's type on its port, and a client socket of type in a
+ * context of its own, connected to it. */
+struct ref_pair {
+	struct ref_server s;
+	pthread_t thread;
+	bool started;
+	void *ctx;
+	void *sock;
+	char ep[64];
+};
+
+static int
+ref_pair_open(struct ref_pair *p, int server_type, int client_type,
+    int port, bool curve, char **cause)
+{
+	char spub[41], cpub[41], csec[41];
+	int zero = 0, err;
+
+	memset(p, 0, sizeof *p);
+	p->s.type = server_type;
+	p->s.port = port;
+	p->s.curve = curve;
+	atomic_init(&p->s.stop, false);
+	pthread_mutex_init(&p->s.lock, NULL);
+	pthread_cond_init(&p->s.cond, NULL);
+	if (curve && (zmq_curve_keypair(spub, p->s.secret) != 0 ||
+	    zmq_curve_keypair(cpub, csec) != 0))
+		return fail(cause, "this libzmq has no CURVE: %s",
+		    zmq_strerror(errno));
+	if ((err = pthread_create(&p->thread, NULL, ref_serve, &p->s)) != 0)
+		return fail(cause, "cannot start a thread: %s", strerror(err));
+	p->started = true;
+	pthread_mutex_lock(&p->s.lock);
+	while (p->s.ready == 0)
+		pthread_cond_wait(&p->s.cond, &p->s.lock);
+	pthread_mutex_unlock(&p->s.lock);
+	if (p->s.ready < 0)
+		return fail(cause, "%s", p->s.cause);
+	p->ctx = zmq_ctx_new();
+	p->sock = zmq_socket(p->ctx, client_type);
+	zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (curve) {
+		zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, spub, 40);
+		zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, cpub, 40);
+		zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, csec, 40);
+	}
+	snprintf(p->ep, sizeof p->ep, "tcp://127.0.0.1:%d", port);
+	if (zmq_connect(p->sock, p->ep) != 0)
+		return fail(cause, "cannot connect to '%s': %s", p->ep,
+		    zmq_strerror(errno));
+	return 0;
+}
+
+static void
+ref_pair_close(struct ref_pair *p)
+{
+	if (p->sock != NULL)
+		zmq_close(p->sock);
+	if (p->ctx != NULL)
+		zmq_ctx_term(p->ctx);
+	if (p->started) {
+		atomic_store(&p->s.stop, true);
+		pthread_join(p->thread, NULL);
+	}
+	free(p->s.cause);
+	pthread_cond_destroy(&p->s.cond);
+	pthread_mutex_destroy(&p->s.lock);
 }
 
 /* Round trip number i of msg (size bytes) to the echo server at ep; buf
@@ -1394,14 +1522,11 @@ int
 bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
     const char *key, const char *label, struct bench_row *row, char **cause)
 {
-	struct rtt_server s;
-	char spub[41], cpub[41], csec[41], ep[64], *msg, *buf;
-	void *ctx = NULL, *sock = NULL;
+	struct ref_pair p;
+	char *msg, *buf;
 	bench_samples_t *lat = bench_samples_new(count);
 	struct bench_timer t;
-	pthread_t thread;
-	int zero = 0, err, rc = -1;
-	bool started = false;
+	int rc = -1;
 
 	/* Room for the number of the round trip; the echo server takes up
 	 * to 4096 bytes. */
@@ -1411,55 +1536,18 @@ bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
 		size = 4096;
 	msg = xcalloc(1, size);
 	buf = xcalloc(1, size);
-	memset(&s, 0, sizeof s);
-	s.port = port;
-	s.curve = curve;
-	atomic_init(&s.stop, false);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.cond, NULL);
-	if (curve && (zmq_curve_keypair(spub, s.secret) != 0 ||
-	    zmq_curve_keypair(cpub, csec) != 0)) {
-		fail(cause, "this libzmq has no CURVE: %s",
-		    zmq_strerror(errno));
+	if (ref_pair_open(&p, ZMQ_REP, ZMQ_REQ, port, curve, cause) != 0)
 		goto done;
-	}
-	if ((err = pthread_create(&thread, NULL, rtt_serve, &s)) != 0) {
-		fail(cause, "cannot start a thread: %s", strerror(err));
-		goto done;
-	}
-	started = true;
-	pthread_mutex_lock(&s.lock);
-	while (s.ready == 0)
-		pthread_cond_wait(&s.cond, &s.lock);
-	pthread_mutex_unlock(&s.lock);
-	if (s.ready < 0) {
-		fail(cause, "%s", s.cause);
-		goto done;
-	}
-	ctx = zmq_ctx_new();
-	sock = zmq_socket(ctx, ZMQ_REQ);
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	if (curve) {
-		zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spub, 40);
-		zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, cpub, 40);
-		zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, csec, 40);
-	}
-	snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
-	if (zmq_connect(sock, ep) != 0) {
-		fail(cause, "cannot connect to '%s': %s", ep,
-		    zmq_strerror(errno));
-		goto done;
-	}
 	memset(msg, 'x', size);
 	/* The first round trips carry the handshake; they are not
 	 * counted. */
 	for (size_t i = 0; i < BENCH_RTT_WARMUP; i++)
-		if (rtt_once(sock, ep, msg, buf, size, i, cause) != 0)
+		if (rtt_once(p.sock, p.ep, msg, buf, size, i, cause) != 0)
 			goto done;
 	bench_timer_start(&t, lat, count, seconds);
 	while (bench_timer_more(&t)) {
-		if (rtt_once(sock, ep, msg, buf, size, BENCH_RTT_WARMUP + t.n,
-			cause) != 0)
+		if (rtt_once(p.sock, p.ep, msg, buf, size,
+			BENCH_RTT_WARMUP + t.n, cause) != 0)
 			goto done;
 		bench_timer_done(&t);
 	}
@@ -1476,20 +1564,92 @@ bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
 	}
 	rc = 0;
 done:
-	if (sock != NULL)
-		zmq_close(sock);
-	if (ctx != NULL)
-		zmq_ctx_term(ctx);
-	if (started) {
-		atomic_store(&s.stop, true);
-		pthread_join(thread, NULL);
-	}
-	free(s.cause);
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.lock);
+	ref_pair_close(&p);
 	bench_samples_destroy(&lat);
 	free(msg);
 	free(buf);
+	return rc;
+}
+
+/* Waits for the stream server's answer until deadline. */
+static int
+stream_done(struct ref_pair *p, int64_t deadline, char **cause)
+{
+	zmq_pollitem_t item = { p->sock, 0, ZMQ_POLLIN, 0 };
+	char buf[8];
+	int64_t left = deadline - time_mono_us();
+
+	if (zmq_poll(&item, 1, left > 0 ? (long)(left / 1000) : 0) != 1 ||
+	    zmq_recv(p->sock, buf, sizeof buf, 0) != 4)
+		return fail(cause, "no answer from '%s' in time", p->ep);
+	return 0;
+}
+
+int
+bench_stream(int port, bool curve, size_t size, uint64_t total,
+    int seconds, const char *key, const char *label, struct bench_row *row,
+    char **cause)
+{
+	struct ref_pair p;
+	char *msg = xcalloc(1, size);
+	uint64_t sent = 0;
+	size_t n = 0;
+	int64_t t0, deadline;
+	int rc = -1;
+
+	if (ref_pair_open(&p, ZMQ_ROUTER, ZMQ_DEALER, port, curve,
+		cause) != 0)
+		goto done;
+	p.s.total = total;
+	memset(msg, 'x', size);
+	/* An empty message carries the handshake, not counted. */
+	if (zmq_send(p.sock, "", 0, 0) < 0 ||
+	    stream_done(&p, time_mono_us() + 5000000, cause) != 0)
+		goto done;
+	t0 = time_mono_us();
+	deadline = bench_deadline(t0, seconds);
+	while (sent < total && time_mono_us() < deadline &&
+	    !zsys_interrupted) {
+		size_t len = total - sent < size ? (size_t)(total - sent) : size;
+
+		if (zmq_send(p.sock, msg, len, 0) < 0) {
+			fail(cause, "send: %s", zmq_strerror(errno));
+			goto done;
+		}
+		sent += len;
+		n++;
+	}
+	if (sent < total) {
+		fail(cause, "%" PRIu64 " of %" PRIu64 " bytes sent in %d s",
+		    sent, total, seconds);
+		goto done;
+	}
+	if (stream_done(&p, deadline, cause) != 0)
+		goto done;
+	{
+		int64_t elapsed = time_mono_us() - t0;
+		char *k = xasprintf("ref.stream.%s%s%s",
+		    curve ? "curve" : "plain", key != NULL ? "." : "",
+		    key != NULL ? key : "");
+
+		bench_row_set(row, k, curve ? "ZeroMQ CURVE" : "ZeroMQ",
+		    xasprintf("ZeroMQ DEALER to ROUTER loopback stream, %zu %s "
+			      "messages%s%s%s%s",
+			size % 1048576 == 0 ? size / 1048576
+			    : size % 1024 == 0 ? size / 1024 : size,
+			size % 1048576 == 0 ? "MiB"
+			    : size % 1024 == 0 ? "KiB" : "byte",
+			curve ? ", CURVE" : "",
+			label != NULL ? " (" : "", label != NULL ? label : "",
+			label != NULL ? ")" : ""),
+		    "MB/s", NULL, n, elapsed);
+		row->st.rate = elapsed > 0 ? total / (elapsed / 1e6) / 1e6 : 0;
+		free(k);
+	}
+	rc = 0;
+done:
+	ref_pair_close(&p);
+	free(msg);
 	return rc;
 }
 

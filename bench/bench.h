@@ -382,5 +382,13 @@ int bench_port(char **cause);
 int bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
     const char *key, const char *label, struct bench_row *row,
     char **cause);
+/* A stream of size-byte messages from a DEALER to a ROUTER on loopback
+ * port, plain or with CURVE, total bytes in all, sent as fast as they go
+ * for at most seconds, after a handshake not counted, as a link of the
+ * mesh carries a burst. The figure (rate in MB/s, 10^6 bytes) goes to
+ * row, with key and label. Returns 0, or -1 with *cause set. */
+int bench_stream(int port, bool curve, size_t size, uint64_t total,
+    int seconds, const char *key, const char *label, struct bench_row *row,
+    char **cause);
 
 #endif
