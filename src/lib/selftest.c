@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blobs.h"
 #include "conf.h"
 #include "crypto.h"
 #include "entry.h"
+#include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
 #include "pki.h"
@@ -29,6 +31,8 @@ static const selftest_t tests[] = {
 	{ "pki", pki_test },
 	{ "gossip", gossip_test },
 	{ "wire", wire_test },
+	{ "fpath", fpath_test },
+	{ "blobs", blobs_test },
 };
 
 int
