@@ -752,6 +752,32 @@ bench_call(const char *dir, const char *method, json_t *params,
 	return result;
 }
 
+int
+bench_user(const char *dir, const char *user, char **cause)
+{
+	json_t *r = bench_call(dir, "user.list", NULL, cause), *u;
+	bool here = false;
+	size_t i;
+
+	if (r == NULL)
+		return -1;
+	json_array_foreach(json_object_get(r, "users"), i, u) {
+		const char *name = json_string_value(json_object_get(u,
+		    "name"));
+
+		if (name != NULL && strcmp(name, user) == 0 &&
+		    json_is_true(json_object_get(u, "here")))
+			here = true;
+	}
+	json_decref(r);
+	if (here)
+		return 0;
+	r = bench_call(dir, "user.add", json_pack("{s:s}", "name", user),
+	    cause);
+	json_decref(r);
+	return r != NULL ? 0 : -1;
+}
+
 int64_t
 bench_peers_sum(const char *dir, const char *field)
 {

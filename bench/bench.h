@@ -262,6 +262,9 @@ const char *bench_node_name(const char *dir);
  * ledger.heads, peers. Returns the result, or NULL with *cause set. */
 json_t *bench_call(const char *dir, const char *method, json_t *params,
     char **cause);
+/* Gives the node at dir the user of that name, unless it has it there.
+ * Returns 0, or -1 with *cause set. */
+int bench_user(const char *dir, const char *user, char **cause);
 /* A counter of the node's links, summed over them: "dropped" (messages
  * dropped because a send queue was full) or "bytes_in". Returns -1 if
  * unknown. */

@@ -4,7 +4,7 @@
  * beside Syncthing syncing the same files between two instances on it,
  * all measured in the same run.
  *
- *   files [-hKNT] [-L SIZE] [-n COUNT] [-z SIZE] [-c CLIENTS] [-s SECONDS]
+ *   files [-hBKNT] [-L SIZE] [-n COUNT] [-z SIZE] [-c CLIENTS] [-s SECONDS]
  *         [-t SECONDS]
  *
  * (files --help says what each option does.) In a temporary directory it
@@ -59,6 +59,8 @@
 /* apt-get, when the references' programs are missing. */
 #define FILES_INSTALL_WAIT_US 900000000
 #define FILES_MB 1e6
+/* Who puts the files on alpha. */
+#define FILES_USER "bench"
 
 #define KIB ((uint64_t)1024)
 #define MIB (1024 * KIB)
@@ -74,6 +76,7 @@ struct files_opts {
 	bool syncthing;
 	bool tcp;
 	bool keep;
+	bool live;		/* bravo linked during the small files' put */
 };
 
 /* One case: files under a directory of the data and of the mesh. */
@@ -84,6 +87,7 @@ struct files_case {
 	uint64_t size;		/* of each */
 	uint64_t bytes;		/* of all */
 	char *src;		/* the directory of the data */
+	bool catchup;		/* bravo stopped during the put */
 };
 
 /* Every ratio's name holds one two-byte "÷": one more byte of width. */
@@ -102,7 +106,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: files [-hKNT] [-L SIZE] [-n COUNT] [-z SIZE] [-c CLIENTS] "
+	    "usage: files [-hBKNT] [-L SIZE] [-n COUNT] [-z SIZE] [-c CLIENTS] "
 	    "[-s SECONDS]\n"
 	    "             [-t SECONDS]\n");
 	if (status != 0)
@@ -125,6 +129,8 @@ usage(FILE *fp, int status)
 	    "5)\n"
 	    "  -N          no Syncthing\n"
 	    "  -T          no TCP limit (no iperf3)\n"
+	    "  -B          bravo stays linked during the small files' put\n"
+	    "              (default: stopped, and timed from its start after)\n"
 	    "  -K          keep the temporary directory (data, nodes, logs)\n"
 	    "  -h, --help  this help\n"
 	    "\n"
@@ -389,7 +395,8 @@ files_nodes_up(const char *ioed, const char *ioectl, struct files_node *a,
 	    bench_stop(a->dir, cause) != 0)
 		return -1;
 	if (files_node_start(ioed, a, NULL, cause) != 0 ||
-	    files_node_start(ioed, b, a, cause) != 0)
+	    files_node_start(ioed, b, a, cause) != 0 ||
+	    bench_user(a->dir, FILES_USER, cause) != 0)
 		return -1;
 	t0 = time_mono_us();
 	deadline = t0 + FILES_SETUP_WAIT_US;
@@ -560,8 +567,9 @@ put_file(struct put_job *j, ctl_client_t *client, struct put_file *f,
 		json_array_append_new(chunks, json_string(hex));
 	}
 	if (ctl_client_call(client, "files.put",
-		json_pack("{s:s, s:I, s:i, s:o}", "path", f->path, "size",
-		    (json_int_t)f->size, "mode", 0644, "chunks", chunks),
+		json_pack("{s:s, s:I, s:i, s:o, s:s}", "path", f->path,
+		    "size", (json_int_t)f->size, "mode", 0644, "chunks", chunks,
+		    "user", FILES_USER),
 		BENCH_TIMEOUT_MS, &result, &code, cause) != CTL_OK) {
 		char *c = xasprintf("files.put of '%s': %s", f->path, *cause);
 
@@ -819,33 +827,68 @@ files_in(const struct bench_usage *a, const struct bench_usage *b, int i)
 	return (b->bytes_in[i] - a->bytes_in[i]) / FILES_MB;
 }
 
-static int
-files_run_case(const struct files_opts *o, const struct files_case *c,
-    struct bench_out *out, char **cause)
+/* What the cases share. */
+struct files_run {
+	const struct files_opts *o;
+	const char *ioed;
+	struct files_node *nodes;	/* alpha, bravo */
+	struct bench_out *out;
+};
+
+/* Whether bravo holds every file of c on top of what st0 counted, and
+ * every chunk of them; a chunk is counted once it is on disk. */
+static bool
+files_holds(const struct files_case *c, const struct files_state *st0,
+    const struct files_state *st)
 {
+	int64_t chunks = (int64_t)(c->nfiles *
+	    ((c->size + FILES_CHUNK_SIZE - 1) / FILES_CHUNK_SIZE));
+
+	return st->files >= st0->files + (int64_t)c->nfiles &&
+	    st->chunks >= st0->chunks + chunks && st->missing == 0 &&
+	    st->fetching <= 0;
+}
+
+/* Puts the files of c on alpha, then times until bravo holds them all:
+ * from alpha's commit, with bravo linked meanwhile; or, for a case of
+ * catch-up, from bravo's start, stopped during the put. */
+static int
+files_run_case(struct files_run *run, const struct files_case *c,
+    char **cause)
+{
+	const struct files_opts *o = run->o;
+	struct bench_out *out = run->out;
 	const char *a = bench_node_name(files_dirs[0]);
 	const char *b = bench_node_name(files_dirs[1]);
 	bench_samples_t *lat = bench_samples_new(c->nfiles);
 	struct files_state st0, st;
-	struct bench_usage u0, u1, u2;
+	struct bench_usage u0, u1;
 	struct put_result put;
 	ctl_client_t *client = NULL;
-	int64_t deadline, t, t_entries = -1, t_chunk = -1, t_done = -1;
-	int64_t polls = 0;
+	int64_t deadline, t, t0, t_entries = -1, t_chunk = -1, t_done = -1;
+	int64_t t_link = -1, t_ready = -1, polls = 0;
 	char *figure;
 	int rc = -1;
 
 	memset(&u0, 0, sizeof u0);
 	memset(&u1, 0, sizeof u1);
-	memset(&u2, 0, sizeof u2);
 	memset(&put, 0, sizeof put);
+	memset(&st, 0, sizeof st);
 	if ((client = ctl_client_new(files_dirs[1], cause)) == NULL ||
 	    files_state_get(client, files_dirs[1], &st0, cause) != 0)
 		goto done;
+	ctl_client_destroy(&client);
+	if (c->catchup) {
+		fprintf(stderr, "%s: %s: stopping %s\n", bench_prog, c->label,
+		    b);
+		if (bench_stop(files_dirs[1], cause) != 0)
+			goto done;
+	}
 	/* What earlier writes left for the disk is not this figure's. */
 	sync();
 	fprintf(stderr, "%s: %s: put on %s\n", bench_prog, c->label, a);
-	bench_usage_read(&u0, 2, files_dirs);
+	if (!c->catchup)
+		bench_usage_read(&u0, 2, files_dirs);
 	if (files_put(o, c, files_dirs[0], lat, &put, cause) != 0) {
 		char *s = xasprintf("%s: put on %s: %s", c->label, a, *cause);
 
@@ -853,73 +896,112 @@ files_run_case(const struct files_opts *o, const struct files_case *c,
 		*cause = s;
 		goto done;
 	}
-	bench_usage_read(&u1, 2, files_dirs);
 	figure = xasprintf("%s: put on %s (chunk.put, files.put; %d "
 			   "client%s)",
 	    c->label, a, o->clients, o->clients == 1 ? "" : "s");
 	files_row(out, c, "put", figure, lat, put.put, put.end - put.start);
 
+	t0 = put.first_commit;
+	if (c->catchup) {
+		sync();
+		fprintf(stderr, "%s: %s: starting %s again\n", bench_prog,
+		    c->label, b);
+		t0 = time_mono_us();
+		if (files_node_start(run->ioed, &run->nodes[1], &run->nodes[0],
+			cause) != 0)
+			goto done;
+		t_ready = time_mono_us();
+		bench_usage_read(&u0, 2, files_dirs);
+	}
 	fprintf(stderr, "%s: %s: waiting for %s to hold every chunk\n",
 	    bench_prog, c->label, b);
-	deadline = bench_deadline(put.last_commit, o->seconds);
+	if ((client = ctl_client_new(files_dirs[1], cause)) == NULL)
+		goto done;
+	deadline = bench_deadline(time_mono_us(), o->seconds);
 	while ((t = time_mono_us()) < deadline && !zsys_interrupted) {
-		if (files_state_get(client, files_dirs[1], &st, cause) != 0)
+		int64_t peers = 0;
+
+		if (files_state_get(client, files_dirs[1], &st, cause) != 0 ||
+		    bench_status_int(client, files_dirs[1], "peers", &peers,
+			cause) != 0)
 			goto done;
 		t = time_mono_us();
 		polls++;
+		if (t_link < 0 && peers > 0)
+			t_link = t;
 		if (t_entries < 0 &&
 		    st.files >= st0.files + (int64_t)c->nfiles)
 			t_entries = t;
 		if (t_chunk < 0 && st.chunks > st0.chunks)
 			t_chunk = t;
-		if (st.files >= st0.files + (int64_t)c->nfiles &&
-		    st.missing == 0 && st.fetching <= 0 &&
-		    (st.chunks < 0 || st.chunks >= st0.chunks +
-			(int64_t)(c->nfiles * ((c->size + FILES_CHUNK_SIZE -
-			    1) / FILES_CHUNK_SIZE)))) {
+		if (files_holds(c, &st0, &st)) {
 			t_done = t;
 			break;
 		}
 		usleep(BENCH_POLL_US);
 	}
-	bench_usage_read(&u2, 2, files_dirs);
+	bench_usage_read(&u1, 2, files_dirs);
 	if (t_done < 0) {
 		bench_out_note(out, c->key, "%s: %s did not hold every chunk "
-					    "within %d s of the last commit "
-					    "(files %" PRId64 ", chunks %" PRId64
-					    ", missing %" PRId64 ")",
+					    "within %d s (files %" PRId64
+					    ", chunks %" PRId64 ", missing %"
+					    PRId64 ")",
 		    c->label, b, o->seconds, st.files - st0.files,
 		    st.chunks - st0.chunks, st.missing);
 		fail(cause, "%s: %s did not hold every chunk within %d s",
 		    c->label, b, o->seconds);
 		goto done;
 	}
-	files_row(out, c, "ioe",
-	    xasprintf("%s: ioe %s -> %s, %s commit to %s holding all",
-		c->label, a, b, c->nfiles == 1 ? "the" : "first", b),
-	    NULL, c->nfiles, t_done - put.first_commit);
+	if (c->catchup)
+		figure = xasprintf("%s: ioe %s -> %s, %s started after the "
+				   "put, to holding all",
+		    c->label, a, b, b);
+	else
+		figure = xasprintf("%s: ioe %s -> %s, %s commit to %s holding "
+				   "all",
+		    c->label, a, b, c->nfiles == 1 ? "the" : "first", b);
+	files_row(out, c, "ioe", figure, NULL, c->nfiles, t_done - t0);
 	files_row(out, c, "total",
 	    xasprintf("%s: ioe, put's start to %s holding all", c->label, b),
 	    NULL, c->nfiles, t_done - put.start);
 
-	bench_out_note(out, c->key, "%s: put %.3f s (%zu chunks new to %s, "
-				    "%zu there already); %s listed every file "
-				    "%.3f s and had a first chunk %.3f s "
-				    "after the first commit; held all %.3f s "
-				    "after the last commit (%" PRId64
-				    " polls, every %d ms)",
-	    c->label, (put.end - put.start) / 1e6, put.stored, a, put.had, b,
-	    t_entries >= 0 ? (t_entries - put.first_commit) / 1e6 : -1.0,
-	    t_chunk >= 0 ? (t_chunk - put.first_commit) / 1e6 : -1.0,
-	    (t_done - put.last_commit) / 1e6, polls, BENCH_POLL_US / 1000);
-	bench_out_note(out, c->key, "%s: CPU seconds during the put: %s %.2f, "
-				    "%s %.2f; from the put's end to %s "
-				    "holding all (%.2f s): %s %.2f, %s %.2f; "
-				    "%s took in %.1f MB from its link in all "
-				    "(the files: %.1f MB)",
-	    c->label, a, files_cpu(&u0, &u1, 0), b, files_cpu(&u0, &u1, 1), b,
-	    (u2.t - u1.t) / 1e6, a, files_cpu(&u1, &u2, 0), b,
-	    files_cpu(&u1, &u2, 1), b, files_in(&u0, &u2, 1),
+	if (c->catchup)
+		bench_out_note(out, c->key, "%s: put %.3f s with %s stopped "
+					    "(%zu chunks new to %s, %zu there "
+					    "already); %s, started again, "
+					    "was ready at %.3f s, linked at "
+					    "%.3f s, listed every file at "
+					    "%.3f s, had a first chunk at "
+					    "%.3f s and all at %.3f s "
+					    "(%" PRId64 " polls, every %d ms)",
+		    c->label, (put.end - put.start) / 1e6, b, put.stored, a,
+		    put.had, b, (t_ready - t0) / 1e6,
+		    t_link >= 0 ? (t_link - t0) / 1e6 : -1.0,
+		    t_entries >= 0 ? (t_entries - t0) / 1e6 : -1.0,
+		    t_chunk >= 0 ? (t_chunk - t0) / 1e6 : -1.0,
+		    (t_done - t0) / 1e6, polls, BENCH_POLL_US / 1000);
+	else
+		bench_out_note(out, c->key, "%s: put %.3f s (%zu chunks new to "
+					    "%s, %zu there already); after "
+					    "the first commit, %s listed "
+					    "every file at %.3f s, had a "
+					    "first chunk at %.3f s and all at "
+					    "%.3f s, %.3f s after the last "
+					    "commit (%" PRId64 " polls, every "
+					    "%d ms)",
+		    c->label, (put.end - put.start) / 1e6, put.stored, a,
+		    put.had, b,
+		    t_entries >= 0 ? (t_entries - t0) / 1e6 : -1.0,
+		    t_chunk >= 0 ? (t_chunk - t0) / 1e6 : -1.0,
+		    (t_done - t0) / 1e6, (t_done - put.last_commit) / 1e6,
+		    polls, BENCH_POLL_US / 1000);
+	bench_out_note(out, c->key, "%s: CPU seconds from %s to %s holding "
+				    "all (%.2f s): %s %.2f, %s %.2f; %s took "
+				    "in %.1f MB from its link (the files: "
+				    "%.1f MB)",
+	    c->label, c->catchup ? "its start" : "the put's start", b,
+	    (u1.t - u0.t) / 1e6, a, files_cpu(&u0, &u1, 0), b,
+	    files_cpu(&u0, &u1, 1), b, files_in(&u0, &u1, 1),
 	    c->bytes / FILES_MB);
 
 	/* Not timed: bravo's copy is whole. */
@@ -933,7 +1015,6 @@ done:
 	ctl_client_destroy(&client);
 	bench_usage_free(&u0);
 	bench_usage_free(&u1);
-	bench_usage_free(&u2);
 	bench_samples_destroy(&lat);
 	return rc;
 }
@@ -992,18 +1073,17 @@ files_report(const char *path, struct files_case *cases, size_t ncases)
 		double st_mbs = st > 0 ? c->bytes / FILES_MB / st : -1;
 		char *what;
 
-		what = xasprintf("%s: Syncthing secs ÷ ioe secs from the "
-				 "commit (above 1: ioe is faster)",
+		what = xasprintf("%s: Syncthing secs ÷ ioe replication secs "
+				 "(above 1: ioe is faster)",
 		    c->label);
 		bench_table_ratio(&table, what, st > 0 ? st : -1, ioe);
 		free(what);
-		what = xasprintf("%s: Syncthing secs ÷ ioe secs from the put's "
-				 "start",
+		what = xasprintf("%s: Syncthing secs ÷ ioe put + replication "
+				 "secs",
 		    c->label);
 		bench_table_ratio(&table, what, st > 0 ? st : -1, total);
 		free(what);
-		what = xasprintf("%s: ioe MB/s from the commit ÷ TCP limit "
-				 "MB/s",
+		what = xasprintf("%s: ioe replication MB/s ÷ TCP limit MB/s",
 		    c->label);
 		bench_table_ratio(&table, what, mbs, tcp);
 		free(what);
@@ -1011,7 +1091,7 @@ files_report(const char *path, struct files_case *cases, size_t ncases)
 		    c->label);
 		bench_table_ratio(&table, what, st_mbs, tcp);
 		free(what);
-		what = xasprintf("%s: ioe MB/s from the commit ÷ ZeroMQ CURVE "
+		what = xasprintf("%s: ioe replication MB/s ÷ ZeroMQ CURVE "
 				 "stream MB/s",
 		    c->label);
 		bench_table_ratio(&table, what, mbs, curve);
@@ -1251,7 +1331,7 @@ main(int argc, char **argv)
 	char *failed = xstrdup("");
 	int opt, rc = 1;
 
-	while ((opt = getopt_long(argc, argv, "hKNTL:n:z:c:s:t:", longopts,
+	while ((opt = getopt_long(argc, argv, "hBKNTL:n:z:c:s:t:", longopts,
 		    NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -1259,6 +1339,9 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			o.keep = true;
+			break;
+		case 'B':
+			o.live = true;
 			break;
 		case 'N':
 			o.syncthing = false;
@@ -1351,7 +1434,8 @@ main(int argc, char **argv)
 			.label = xasprintf("%zu files of %s", o.count, size),
 			.nfiles = o.count, .size = o.small,
 			.bytes = o.small * o.count,
-			.src = xasprintf("%s/data-small", files_tmp) };
+			.src = xasprintf("%s/data-small", files_tmp),
+			.catchup = !o.live };
 		free(size);
 	}
 
@@ -1377,13 +1461,18 @@ main(int argc, char **argv)
 					   "sent with files.chunk.put, then "
 					   "files.put",
 		    o.clients, o.clients == 1 ? "" : "s");
-		files_info(results, "timing", "ioe: from alpha's reply to "
-					      "files.put (the entry is "
-					      "committed) until bravo's "
-					      "status shows every file and "
-					      "no chunk missing; Syncthing: "
-					      "from the rescan request on A "
-					      "until B is in sync");
+		files_info(results, "timing", "ioe replication: until "
+					      "bravo's status shows every "
+					      "file and every chunk on disk "
+					      "(polled every %d ms), from "
+					      "alpha's reply to files.put "
+					      "(the entry is committed)%s; "
+					      "Syncthing: from the rescan "
+					      "request on A until B is in "
+					      "sync",
+		    BENCH_POLL_US / 1000,
+		    o.live ? "" : ", or for the small files from bravo's "
+				  "start, stopped during their put");
 	}
 
 	/* The references' programs, installed if missing. */
@@ -1432,7 +1521,9 @@ main(int argc, char **argv)
 	if (files_nodes_up(ioed, ioectl, &nodes[0], &nodes[1], &cause) != 0)
 		goto done;
 	for (size_t i = 0; i < ncases && !zsys_interrupted; i++) {
-		if (files_run_case(&o, &cases[i], &out, &cause) != 0) {
+		struct files_run run = { &o, ioed, nodes, &out };
+
+		if (files_run_case(&run, &cases[i], &cause) != 0) {
 			char *f = xasprintf("%s %s.ioe", failed, cases[i].key);
 
 			fprintf(stderr, "%s: %s\n", bench_prog, cause);
