@@ -733,8 +733,8 @@ bench_node_name(const char *dir)
 }
 
 json_t *
-bench_call(const char *dir, const char *method, json_t *params,
-    char **cause)
+bench_call_wait(const char *dir, const char *method, json_t *params,
+    int timeout_ms, char **cause)
 {
 	ctl_client_t *client = ctl_client_new(dir, cause);
 	json_t *result = NULL;
@@ -744,12 +744,19 @@ bench_call(const char *dir, const char *method, json_t *params,
 		json_decref(params);
 		return NULL;
 	}
-	if (ctl_client_call(client, method, params, BENCH_TIMEOUT_MS, &result,
+	if (ctl_client_call(client, method, params, timeout_ms, &result,
 		&code, cause) != CTL_OK)
 		result = NULL;
 	free(code);
 	ctl_client_destroy(&client);
 	return result;
+}
+
+json_t *
+bench_call(const char *dir, const char *method, json_t *params,
+    char **cause)
+{
+	return bench_call_wait(dir, method, params, BENCH_TIMEOUT_MS, cause);
 }
 
 int

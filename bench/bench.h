@@ -262,6 +262,9 @@ const char *bench_node_name(const char *dir);
  * ledger.heads, peers. Returns the result, or NULL with *cause set. */
 json_t *bench_call(const char *dir, const char *method, json_t *params,
     char **cause);
+/* The same, waiting timeout_ms for the reply. */
+json_t *bench_call_wait(const char *dir, const char *method, json_t *params,
+    int timeout_ms, char **cause);
 /* Gives the node at dir the user of that name, unless it has it there.
  * Returns 0, or -1 with *cause set. */
 int bench_user(const char *dir, const char *user, char **cause);

@@ -40,7 +40,7 @@
 # are signalled, by the pids they have.
 
 # shellcheck disable=SC2317 # cleanup and its helpers run from traps
-prog=files-syncthing.sh
+prog='files-syncthing.sh'
 poll=0.02		# seconds between two polls of B
 start_wait=30		# seconds an instance gets to answer, link and idle
 stop_wait=15		# seconds a process gets to stop on SIGTERM
@@ -150,22 +150,15 @@ cmd_install () {
 # --- iperf3 ----------------------------------------------------------------
 
 cmd_iperf3 () {
-	ip_key= ip_label= ip_port= ip_secs=5
-	while getopts k:l:p:t:w:o: opt
-	do
-		case $opt in
-		k) ip_key=$OPTARG ;;
-		l) ip_label=$OPTARG ;;
-		p) number "$OPTARG" 1024 65535 || usage; ip_port=$OPTARG ;;
-		t) number "$OPTARG" 1 600 || usage; ip_secs=$OPTARG ;;
-		w) work=$OPTARG ;;
-		o) out=$OPTARG ;;
-		*) usage ;;
-		esac
-	done
-	shift $((OPTIND - 1))
-	test $# = 0 && test -n "$ip_key" && test -n "$ip_port" &&
-	test -n "$work" && test -n "$out" || usage
+	if test $# != 0 || test -z "$opt_k" || test -z "$opt_p" ||
+	   test -z "$work" || test -z "$out"
+	then
+		usage
+	fi
+	number "$opt_p" 1024 65535 || usage
+	ip_key=$opt_k ip_label=${opt_l:-$opt_k} ip_port=$opt_p
+	ip_secs=${opt_t:-5}
+	number "$ip_secs" 1 600 || usage
 	mkdir -p "$work" || return 1
 
 	iperf3 -s -1 -B 127.0.0.1 -p "$ip_port" --forceflush \
@@ -196,7 +189,7 @@ cmd_iperf3 () {
 		return 1
 	fi
 	stop "$ip_spid"
-	# shellcheck disable=SC2086 # read splits the words
+	# shellcheck disable=SC2046 # the three numbers are words
 	set -- $(jq -r '.end.sum_received | "\(.bytes) \(.seconds) \(.bits_per_second)"' \
 		"$work/iperf3.json")
 	if test $# != 3
@@ -216,9 +209,12 @@ cmd_iperf3 () {
 
 # st_api N PATH [curl options]: a REST call to instance N (a or b)
 st_api () {
-	sa_n=$1 sa_path=$2
+	sa_path=$2
+	case $1 in
+	a) sa_port=$gui_a ;;
+	*) sa_port=$gui_b ;;
+	esac
 	shift 2
-	eval "sa_port=\$gui_$sa_n"
 	curl -sS --max-time 10 -H "X-API-Key: $apikey" "$@" \
 		"http://127.0.0.1:$sa_port$sa_path"
 }
@@ -227,10 +223,8 @@ st_api () {
 st_config () {
 	{
 		echo '<configuration version="36">'
-		sc_i=0
-		while test "$sc_i" -lt "$ncases"
+		while IFS='	' read -r sc_key _ <&3
 		do
-			eval "sc_key=\$case_key_$sc_i"
 			cat <<EOF
     <folder id="$sc_key" label="$sc_key" path="$work/$1/$sc_key" type="sendreceive" rescanIntervalS="0" fsWatcherEnabled="false" ignorePerms="false" autoNormalize="true">
         <filesystemType>basic</filesystemType>
@@ -238,8 +232,7 @@ st_config () {
         <device id="$3" introducedBy=""></device>
     </folder>
 EOF
-			sc_i=$((sc_i + 1))
-		done
+		done 3<"$work/cases"
 		cat <<EOF
     <device id="$2" name="$1" compression="metadata" introducer="false">
         <address>dynamic</address>
@@ -268,6 +261,14 @@ EOF
 </configuration>
 EOF
 	} >"$work/st-$1/config.xml"
+}
+
+# st_serve N: instance N in the background; STMONITORED: one process, no
+# monitor that restarts it
+st_serve () {
+	STMONITORED=1 STNORESTART=1 STNOUPGRADE=1 syncthing serve \
+		--home "$work/st-$1" --no-browser --no-restart --no-upgrade \
+		--logfile="$work/st-$1.log" >"$work/st-$1.out" 2>&1 &
 }
 
 # st_wait WHAT CONDITION...: CONDITION holds within start_wait seconds
@@ -312,21 +313,72 @@ st_synced () {
 		"$work/status.json" >/dev/null
 }
 
-cmd_syncthing () {
-	ports= secs=600
-	while getopts p:s:w:o: opt
+# st_case KEY SOURCE FILES BYTES LABEL: one figure; returns 1 if it
+# failed
+st_case () {
+	sc_key=$1 sc_src=$2 sc_files=$3 sc_bytes=$4 sc_label=$5
+	if ! cp -al "$sc_src/." "$work/a/$sc_key/" 2>/dev/null &&
+	   ! cp -a "$sc_src/." "$work/a/$sc_key/"
+	then
+		echo "$prog: cannot put the files of '$sc_src' in A's folder" >&2
+		return 1
+	fi
+	# what earlier writes left for the disk is not this figure's
+	sync
+	echo "$prog: $sc_label: Syncthing A -> B" >&2
+	cpu0_a=$(cpu_ticks "$pid_a") cpu0_b=$(cpu_ticks "$pid_b")
+	t0=$(now_ns)
+	if ! st_api a "/rest/db/scan?folder=$sc_key" -X POST >/dev/null
+	then
+		echo "$prog: the rescan request failed" >&2
+		return 1
+	fi
+	deadline=$((t0 + secs * 1000000000))
+	done_at=
+	while :
 	do
-		case $opt in
-		p) ports=$OPTARG ;;
-		s) number "$OPTARG" 1 86400 || usage; secs=$OPTARG ;;
-		w) work=$OPTARG ;;
-		o) out=$OPTARG ;;
-		*) usage ;;
-		esac
+		if st_synced "$sc_key" "$sc_files" "$sc_bytes"
+		then
+			done_at=$(now_ns)
+			break
+		fi
+		test "$(now_ns)" -lt "$deadline" || break
+		sleep "$poll"
 	done
-	shift $((OPTIND - 1))
-	test -n "$ports" && test -n "$work" && test -n "$out" || usage
-	test $(($# % 5)) = 0 && test $# -gt 0 || usage
+	cpu1_a=$(cpu_ticks "$pid_a") cpu1_b=$(cpu_ticks "$pid_b")
+	if test -z "$done_at"
+	then
+		echo "$prog: $sc_label: B not in sync after ${secs}s; its status:" >&2
+		cat "$work/status.json" >&2
+		note "$sc_key" "$sc_label: Syncthing: FAILED, B not in sync after ${secs} s"
+		return 1
+	fi
+	el=$((done_at - t0))
+	row "$sc_key.st" "$sc_label" "$sc_files" \
+		"$(awk -v e="$el" 'BEGIN { printf "%.6f", e / 1e9 }')" \
+		"$(awk -v e="$el" -v b="$sc_bytes" 'BEGIN { printf "%.3f", b / (e / 1e3) }')" \
+		MB/s "$sc_label: Syncthing A -> B, rescan to B in sync"
+	tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+	note "$sc_key" "$sc_label: Syncthing used $(awk -v a="$((cpu1_a - cpu0_a))" -v t="$tck" 'BEGIN { printf "%.2f", a / t }') s of CPU on A and $(awk -v a="$((cpu1_b - cpu0_b))" -v t="$tck" 'BEGIN { printf "%.2f", a / t }') s on B over $(awk -v e="$el" 'BEGIN { printf "%.2f", e / 1e9 }') s"
+	# not timed: B's copy is the same as the source
+	if ! diff -rq -x .stfolder -x .stversions "$sc_src" "$work/b/$sc_key" \
+		>"$work/diff.out" 2>&1
+	then
+		echo "$prog: $sc_label: B's copy differs from the source:" >&2
+		head -n 5 "$work/diff.out" >&2
+		note "$sc_key" "$sc_label: Syncthing: FAILED, B's copy differs from the source"
+		return 1
+	fi
+}
+
+cmd_syncthing () {
+	ports=$opt_p secs=${opt_s:-600}
+	number "$secs" 1 86400 || usage
+	if test -z "$ports" || test -z "$work" || test -z "$out" ||
+	   test $(($# % 5)) != 0 || test $# = 0
+	then
+		usage
+	fi
 	IFS=, read -r gui_a sync_a gui_b sync_b <<EOF
 $ports
 EOF
@@ -334,21 +386,24 @@ EOF
 	do
 		number "$p" 1024 65535 || usage
 	done
-	ncases=0
+	mkdir -p "$work" || return 1
+	# the cases, one a line: KEY SOURCE FILES BYTES LABEL, tab-separated
+	: >"$work/cases" || return 1
 	while test $# -gt 0
 	do
 		case $1 in
 		*[!A-Za-z0-9._-]*|'') usage ;;
 		esac
+		case $2$5 in
+		*'	'*) usage ;;
+		esac
 		number "$3" 1 100000000 || usage
 		number "$4" 0 1000000000000000 || usage
-		eval "case_key_$ncases=\$1 case_src_$ncases=\$2"
-		eval "case_files_$ncases=\$3 case_bytes_$ncases=\$4"
-		eval "case_label_$ncases=\$5"
-		ncases=$((ncases + 1))
+		printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" \
+			>>"$work/cases"
+		mkdir -p "$work/a/$1" "$work/b/$1" || return 1
 		shift 5
 	done
-	mkdir -p "$work" || return 1
 	apikey=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 
 	for n in a b
@@ -363,104 +418,31 @@ EOF
 	done
 	id_a=$(syncthing serve --home "$work/st-a" --device-id) &&
 	id_b=$(syncthing serve --home "$work/st-b" --device-id) || return 1
-	i=0
-	while test "$i" -lt "$ncases"
-	do
-		eval "key=\$case_key_$i"
-		mkdir -p "$work/a/$key" "$work/b/$key" || return 1
-		i=$((i + 1))
-	done
 	st_config a "$id_a" "$id_b" "$gui_a" "$sync_a" "$sync_b"
 	st_config b "$id_b" "$id_a" "$gui_b" "$sync_b" "$sync_a"
 
-	# STMONITORED: one process, no monitor that restarts it
-	for n in a b
-	do
-		STMONITORED=1 STNORESTART=1 STNOUPGRADE=1 syncthing serve \
-			--home "$work/st-$n" --no-browser --no-restart \
-			--no-upgrade --logfile="$work/st-$n.log" \
-			>"$work/st-$n.out" 2>&1 &
-		eval "pid_$n=\$!"
-		pids="$pids $!"
-	done
+	st_serve a
+	pid_a=$!
+	st_serve b
+	pid_b=$!
+	pids="$pids $pid_a $pid_b"
 	info syncthing "$(syncthing --version 2>/dev/null | cut -d ' ' -f 1-2); two instances on 127.0.0.1, TLS over TCP, default folder settings but no watcher and no periodic scan, compression of metadata only (the default)"
 	st_wait "Syncthing's REST API" st_api a /rest/system/ping || return 1
 	st_wait "Syncthing's REST API" st_api b /rest/system/ping || return 1
 	st_wait "the link between the two Syncthing instances" st_linked ||
 		return 1
-	i=0
-	while test "$i" -lt "$ncases"
+	while IFS='	' read -r key _ <&3
 	do
-		eval "key=\$case_key_$i"
 		st_wait "folder $key idle" st_idle "$key" || return 1
-		i=$((i + 1))
-	done
+	done 3<"$work/cases"
 	echo "$prog: Syncthing A and B linked on 127.0.0.1:$sync_a and :$sync_b" >&2
 
 	failed=
-	i=0
-	while test "$i" -lt "$ncases"
+	while IFS='	' read -r key src files bytes label <&3
 	do
-		eval "key=\$case_key_$i src=\$case_src_$i"
-		eval "files=\$case_files_$i bytes=\$case_bytes_$i label=\$case_label_$i"
-		i=$((i + 1))
-		if ! cp -al "$src/." "$work/a/$key/" 2>/dev/null &&
-		   ! cp -a "$src/." "$work/a/$key/"
-		then
-			echo "$prog: cannot put the files of '$src' in A's folder" >&2
+		st_case "$key" "$src" "$files" "$bytes" "$label" ||
 			failed="$failed $key"
-			continue
-		fi
-		# what earlier writes left for the disk is not this figure's
-		sync
-		echo "$prog: $label: Syncthing A -> B" >&2
-		cpu0_a=$(cpu_ticks "$pid_a") cpu0_b=$(cpu_ticks "$pid_b")
-		t0=$(now_ns)
-		if ! st_api a "/rest/db/scan?folder=$key" -X POST >/dev/null
-		then
-			echo "$prog: the rescan request failed" >&2
-			failed="$failed $key"
-			continue
-		fi
-		deadline=$((t0 + secs * 1000000000))
-		done_at=
-		while :
-		do
-			if st_synced "$key" "$files" "$bytes"
-			then
-				done_at=$(now_ns)
-				break
-			fi
-			test "$(now_ns)" -lt "$deadline" || break
-			sleep "$poll"
-		done
-		cpu1_a=$(cpu_ticks "$pid_a") cpu1_b=$(cpu_ticks "$pid_b")
-		if test -z "$done_at"
-		then
-			echo "$prog: $label: B not in sync after ${secs}s; its status:" >&2
-			cat "$work/status.json" >&2
-			row "$key.st" "$label" 0 0 0 MB/s \
-				"$label: Syncthing A -> B, rescan to B in sync"
-			note "$key" "$label: Syncthing: FAILED, B not in sync after ${secs} s"
-			failed="$failed $key"
-			continue
-		fi
-		el=$((done_at - t0))
-		row "$key.st" "$label" "$files" \
-			"$(awk -v e="$el" 'BEGIN { printf "%.6f", e / 1e9 }')" \
-			"$(awk -v e="$el" -v b="$bytes" 'BEGIN { printf "%.3f", b / (e / 1e3) }')" \
-			MB/s "$label: Syncthing A -> B, rescan to B in sync"
-		tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
-		note "$key" "$label: Syncthing used $(awk -v a="$((cpu1_a - cpu0_a))" -v t="$tck" 'BEGIN { printf "%.2f", a / t }') s of CPU on A and $(awk -v a="$((cpu1_b - cpu0_b))" -v t="$tck" 'BEGIN { printf "%.2f", a / t }') s on B over $(awk -v e="$el" 'BEGIN { printf "%.2f", e / 1e9 }') s"
-		# not timed: B's copy is the same as the source
-		if ! diff -rq -x .stfolder -x .stversions "$src" "$work/b/$key" >"$work/diff.out" 2>&1
-		then
-			echo "$prog: $label: B's copy differs from the source:" >&2
-			head -n 5 "$work/diff.out" >&2
-			note "$key" "$label: Syncthing: FAILED, B's copy differs from the source"
-			failed="$failed $key"
-		fi
-	done
+	done 3<"$work/cases"
 	cleanup
 	if test -n "$failed"
 	then
@@ -472,6 +454,18 @@ EOF
 test $# -ge 1 || usage
 sub=$1
 shift
+# the options of every command; each checks those it takes
+opt_k='' opt_l='' opt_p='' opt_s='' opt_t=''
+while getopts k:l:p:s:t:w:o: opt
+do
+	case $opt in
+	k|l|p|s|t) eval "opt_$opt=\$OPTARG" ;;
+	w) work=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
 case $sub in
 install) cmd_install "$@" ;;
 iperf3) cmd_iperf3 "$@" ;;

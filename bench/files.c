@@ -338,38 +338,42 @@ files_node_start(const char *ioed, struct files_node *n,
 	}
 }
 
+/* Runs the words of head then those of args (both NULL-terminated),
+ * with bench_run. */
+static int
+files_exec(char **head, char **args, bool quiet, int64_t wait_us,
+    char **cause)
+{
+	char *argv[64];
+	int n = 0;
+
+	for (int i = 0; head[i] != NULL && n < 63; i++)
+		argv[n++] = head[i];
+	for (int i = 0; args[i] != NULL && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return bench_run(argv, quiet, wait_us, cause);
+}
+
 /* ioectl -d DIR ARGS... with its output silenced. */
 static int
 files_ioectl(const char *ioectl, const char *dir, char **args, char **cause)
 {
-	char *argv[16] = { (char *)ioectl, "-d", (char *)dir };
-	int n = 3;
+	char *head[] = { (char *)ioectl, "-d", (char *)dir, NULL };
 
-	for (int i = 0; args[i] != NULL && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return bench_run(argv, true, FILES_SETUP_WAIT_US, cause);
+	return files_exec(head, args, true, FILES_SETUP_WAIT_US, cause);
 }
 
 /* The number of links of the node at dir that are up, or -1. */
-static int
+static int64_t
 files_links_up(const char *dir)
 {
 	char *cause = NULL;
-	json_t *r = bench_call(dir, "peers", NULL, &cause), *p;
-	int up = 0;
-	size_t i;
+	json_t *r = bench_call(dir, "status", NULL, &cause);
+	json_t *peers = json_object_get(r, "peers");
+	int64_t up = json_is_integer(peers) ? json_integer_value(peers) : -1;
 
 	free(cause);
-	if (r == NULL)
-		return -1;
-	json_array_foreach(json_object_get(r, "peers"), i, p) {
-		const char *state = json_string_value(json_object_get(p,
-		    "state"));
-
-		if (state != NULL && strcmp(state, "up") == 0)
-			up++;
-	}
 	json_decref(r);
 	return up;
 }
@@ -739,27 +743,6 @@ files_put(const struct files_opts *o, const struct files_case *c,
 
 /* --- bravo's copy ----------------------------------------------------- */
 
-/* Calls method on the node at dir with a long time-out. */
-static json_t *
-files_call_long(const char *dir, const char *method, json_t *params,
-    char **cause)
-{
-	ctl_client_t *client = ctl_client_new(dir, cause);
-	json_t *result = NULL;
-	char *code = NULL;
-
-	if (client == NULL) {
-		json_decref(params);
-		return NULL;
-	}
-	if (ctl_client_call(client, method, params, FILES_LIST_TIMEOUT_MS,
-		&result, &code, cause) != CTL_OK)
-		result = NULL;
-	free(code);
-	ctl_client_destroy(&client);
-	return result;
-}
-
 /* The node at dir lists every file of c, of the right size, and holds
  * every chunk of each. */
 static int
@@ -769,8 +752,9 @@ files_check_copy(const struct files_case *c, const char *dir, char **cause)
 	size_t i, n = 0, local = 0;
 	int rc = -1;
 
-	if ((r = files_call_long(dir, "files.ls",
-		 json_pack("{s:s}", "path", c->key), cause)) == NULL)
+	if ((r = bench_call_wait(dir, "files.ls",
+		 json_pack("{s:s}", "path", c->key), FILES_LIST_TIMEOUT_MS,
+		 cause)) == NULL)
 		return -1;
 	json_array_foreach(json_object_get(r, "entries"), i, e) {
 		if (files_field(e, "size") != (int64_t)c->size)
@@ -788,8 +772,9 @@ files_check_copy(const struct files_case *c, const char *dir, char **cause)
 	if (c->nfiles == 1) {
 		/* The one file, chunk by chunk. */
 		char *path = xasprintf("%s/file.bin", c->key);
-		json_t *st = files_call_long(dir, "files.stat",
-		    json_pack("{s:s}", "path", path), cause);
+		json_t *st = bench_call_wait(dir, "files.stat",
+		    json_pack("{s:s}", "path", path), FILES_LIST_TIMEOUT_MS,
+		    cause);
 
 		free(path);
 		if (st == NULL)
@@ -1197,13 +1182,9 @@ files_build_dir(void)
 static int
 files_helper(const char *helper, char **args, int64_t wait_us, char **cause)
 {
-	char *argv[64] = { "/bin/sh", (char *)helper };
-	int n = 2;
+	char *head[] = { "/bin/sh", (char *)helper, NULL };
 
-	for (int i = 0; args[i] != NULL && n < 63; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return bench_run(argv, false, wait_us, cause);
+	return files_exec(head, args, false, wait_us, cause);
 }
 
 static int
