@@ -13,12 +13,16 @@
  * bravo links to alpha on 127.0.0.1. For each case the files are put on
  * alpha through the control API (files.chunk.put then files.put, as
  * `ioectl files put` does, from several clients at once), which is timed
- * as a local upload; then the clock runs from alpha's commit of the
- * put's ledger entry until bravo holds every chunk of every file (its
- * status polled every 20 ms), and bravo's copy is checked. The nodes
- * are stopped; bench/files-syncthing.sh then syncs the same files with
- * Syncthing, and measures iperf3 before and after everything. The table
- * at the end holds every figure and the ratios the goals are read from.
+ * as a local upload. The large file's replication is timed from alpha's
+ * commit of the put's ledger entry, bravo linked all along; the small
+ * files' from bravo's start, as it is stopped during their put (with -B,
+ * linked, from the first commit). Either runs until bravo holds every
+ * chunk of every file (its status polled every 20 ms), and bravo's copy
+ * is then checked. The nodes are stopped; bench/files-syncthing.sh syncs
+ * the same files with Syncthing, and measures iperf3 before and after
+ * everything; beside them, the ZeroMQ stream a link rides on, plain and
+ * with CURVE. The table at the end holds every figure, and the ratios
+ * and goals are read from it.
  *
  * Only the processes started here are ever signalled: the daemons by the
  * pids they wrote in their directories, the helper by its own.
@@ -220,6 +224,26 @@ files_row(struct bench_out *out, const struct files_case *c,
 	    ? c->bytes / FILES_MB / (elapsed_us / 1e6)
 	    : 0;
 	free(key);
+}
+
+/* An info line of the load average now, under key. */
+static void
+files_load(const char *results, const char *key, const char *when)
+{
+	char *cause = NULL, *text;
+	size_t len;
+
+	if ((text = read_file("/proc/loadavg", 256, &len, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	text[strcspn(text, " ")] = '\0';
+	files_info(results, key, "%s (load average of the last minute %s; "
+				 "every node, Syncthing instance and whatever "
+				 "else runs shares these %ld CPUs and this "
+				 "disk)",
+	    text, when, sysconf(_SC_NPROCESSORS_ONLN));
+	free(text);
 }
 
 /* --- the data ----------------------------------------------------------- */
@@ -1457,6 +1481,8 @@ main(int argc, char **argv)
 				  "start, stopped during their put");
 	}
 
+	files_load(results, "load", "at the start");
+
 	/* The references' programs, installed if missing. */
 	if (o.tcp || o.syncthing) {
 		char *args[] = { "install", o.tcp ? "iperf3" : "jq",
@@ -1543,6 +1569,7 @@ main(int argc, char **argv)
 		cause = xstrdup("interrupted");
 		goto done;
 	}
+	files_load(results, "load after", "at the end");
 	files_report(results, cases, ncases);
 	if (*failed != '\0')
 		fprintf(stderr, "%s: failed:%s\n", bench_prog, failed);
