@@ -1824,8 +1824,12 @@ bench_run(char **argv, bool quiet, int64_t wait_us, char **cause)
 	}
 	if (got < 0)
 		return fail(cause, "waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return fail(cause, "'%s' was killed by signal %d", argv[0],
+		    WTERMSIG(status));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return fail(cause, "'%s' failed (status %d)", argv[0], status);
+		return fail(cause, "'%s' failed (exit %d)", argv[0],
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
 
