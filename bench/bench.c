@@ -888,17 +888,36 @@ bench_pid(const char *dir)
 	return pid > 1 ? pid : -1;
 }
 
-/* CPU time of every thread of the daemon of dir (schedstat: ns on the
- * CPU), or -1. */
-static int64_t
-bench_cpu_ns(const char *dir)
+/* The class of a thread of ioed, by its name (comm). */
+static enum bench_thread
+bench_thread_class(long pid, const char *tid)
+{
+	char *path = xasprintf("/proc/%ld/task/%s/comm", pid, tid);
+	char *cause = NULL, *comm;
+	size_t len;
+	enum bench_thread c = BENCH_THREAD_OTHER;
+
+	if (strtol(tid, NULL, 10) == pid)
+		c = BENCH_THREAD_MAIN;
+	else if ((comm = read_file(path, 64, &len, &cause)) != NULL) {
+		if (strncmp(comm, "ZMQbg/IO", 8) == 0)
+			c = BENCH_THREAD_IO;
+		free(comm);
+	}
+	free(cause);
+	free(path);
+	return c;
+}
+
+int
+bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N])
 {
 	long pid = bench_pid(dir);
 	char *path;
 	struct dirent *d;
-	int64_t sum = 0;
 	DIR *tasks;
 
+	memset(ns, 0, BENCH_THREAD_N * sizeof ns[0]);
 	if (pid < 0)
 		return -1;
 	path = xasprintf("/proc/%ld/task", pid);
@@ -920,11 +939,25 @@ bench_cpu_ns(const char *dir)
 			/* A thread that ended: its time is lost to us. */
 			continue;
 		}
-		sum += strtoll(text, NULL, 10);
+		ns[bench_thread_class(pid, d->d_name)] += strtoll(text, NULL,
+		    10);
 		free(text);
 	}
 	closedir(tasks);
-	return sum;
+	return 0;
+}
+
+/* CPU time of every thread of the daemon of dir (schedstat: ns on the
+ * CPU), or -1. */
+static int64_t
+bench_cpu_ns(const char *dir)
+{
+	int64_t ns[BENCH_THREAD_N];
+
+	if (bench_threads_cpu(dir, ns) != 0)
+		return -1;
+	return ns[BENCH_THREAD_MAIN] + ns[BENCH_THREAD_IO] +
+	    ns[BENCH_THREAD_OTHER];
 }
 
 void

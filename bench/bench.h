@@ -289,6 +289,13 @@ struct bench_usage {
 };
 
 void bench_usage_read(struct bench_usage *u, int n, char **dirs);
+/* The threads of a daemon: its main loop, ZeroMQ's I/O (where CURVE
+ * encrypts and decrypts), the others. */
+enum bench_thread { BENCH_THREAD_MAIN, BENCH_THREAD_IO, BENCH_THREAD_OTHER,
+	BENCH_THREAD_N };
+/* CPU time so far of the daemon of dir, in ns, by thread. Returns 0, or
+ * -1 if unknown. */
+int bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N]);
 void bench_usage_free(struct bench_usage *u);
 /* A note on what each node spent per entry between a and b, less what
  * the idle rate between i0 and i1 (may be NULL) accounts for; with

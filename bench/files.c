@@ -878,7 +878,9 @@ files_run_case(struct files_run *run, const struct files_case *c,
 	struct put_result put;
 	ctl_client_t *client = NULL;
 	int64_t deadline, t, t0, t_entries = -1, t_chunk = -1, t_done = -1;
-	int64_t t_link = -1, t_ready = -1, polls = 0;
+	int64_t t_link = -1, t_ready = -1, polls = 0, t_threads;
+	int64_t th0[2][BENCH_THREAD_N], th1[2][BENCH_THREAD_N];
+	bool threads_ok[2];
 	char *figure;
 	int rc = -1;
 
@@ -927,6 +929,9 @@ files_run_case(struct files_run *run, const struct files_case *c,
 	}
 	fprintf(stderr, "%s: %s: waiting for %s to hold every chunk\n",
 	    bench_prog, c->label, b);
+	t_threads = time_mono_us();
+	for (int i = 0; i < 2; i++)
+		threads_ok[i] = bench_threads_cpu(files_dirs[i], th0[i]) == 0;
 	if ((client = ctl_client_new(files_dirs[1], cause)) == NULL)
 		goto done;
 	deadline = bench_deadline(time_mono_us(), o->seconds);
@@ -950,6 +955,9 @@ files_run_case(struct files_run *run, const struct files_case *c,
 		}
 		usleep(BENCH_POLL_US);
 	}
+	for (int i = 0; i < 2; i++)
+		threads_ok[i] = threads_ok[i] &&
+		    bench_threads_cpu(files_dirs[i], th1[i]) == 0;
 	bench_usage_read(&u1, 2, files_dirs);
 	if (t_done < 0) {
 		bench_out_note(out, c->key, "%s: %s did not hold every chunk "
@@ -1013,6 +1021,24 @@ files_run_case(struct files_run *run, const struct files_case *c,
 	    (u1.t - u0.t) / 1e6, a, files_cpu(&u0, &u1, 0), b,
 	    files_cpu(&u0, &u1, 1), b, files_in(&u0, &u1, 1),
 	    c->bytes / FILES_MB);
+
+	if (threads_ok[0] && threads_ok[1]) {
+		double span = (double)(t_done - t_threads) * 1000;
+
+		bench_out_note(out, c->key, "%s: CPU by thread from %s to %s "
+					    "holding all (%.2f s): %s's main "
+					    "loop %.2f s (%.0f%% of the time), "
+					    "its ZeroMQ I/O (CURVE) %.2f s; "
+					    "%s's main loop %.2f s (%.0f%%), "
+					    "its ZeroMQ I/O %.2f s",
+		    c->label, c->catchup ? "its start" : "the last commit", b,
+		    span / 1e9, a, (th1[0][0] - th0[0][0]) / 1e9,
+		    100.0 * (th1[0][0] - th0[0][0]) / span,
+		    (th1[0][1] - th0[0][1]) / 1e9, b,
+		    (th1[1][0] - th0[1][0]) / 1e9,
+		    100.0 * (th1[1][0] - th0[1][0]) / span,
+		    (th1[1][1] - th0[1][1]) / 1e9);
+	}
 
 	/* Not timed: bravo's copy is whole. */
 	if (files_check_copy(c, files_dirs[1], cause) != 0) {
