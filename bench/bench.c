@@ -3,8 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +15,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <czmq.h>
 #include <jansson.h>
@@ -24,6 +32,10 @@
 #include "util.h"
 
 #define BENCH_RTT_WARMUP 200
+#define BENCH_STOP_WAIT_US 15000000
+#define BENCH_START_WAIT_US 30000000
+
+extern char **environ;
 
 long long
 bench_parse_number(const char *s, long long min, long long max,
@@ -221,9 +233,9 @@ bench_table_row(const struct bench_table *t, const char *figure,
 		snprintf(p50, sizeof p50, "%" PRId64, st->p50);
 	if (st->p99 >= 0)
 		snprintf(p99, sizeof p99, "%" PRId64, st->p99);
-	printf("%-*s %*zu %7.2f %9.0f  %-*s %*s %*s\n", t->figure, figure,
-	    t->ops, st->ops, st->secs, st->rate, t->unit, unit, t->lat, p50,
-	    t->lat, p99);
+	printf("%-*s %*zu %7.2f %9.*f  %-*s %*s %*s\n", t->figure, figure,
+	    t->ops, st->ops, st->secs, t->rate_decimals, st->rate, t->unit,
+	    unit, t->lat, p50, t->lat, p99);
 }
 
 void
@@ -606,12 +618,21 @@ bench_report_read(struct bench_report *rep, const char *path, char **cause)
 				abort();
 			rep->notes[rep->nnotes++] = xstrdup(f[2]);
 		} else if (strcmp(f[0], "info") == 0 && nf >= 3) {
+			char *text = xasprintf("  %-12s%s", f[1], f[2]);
+			bool seen = false;
+
+			/* Two runs of a script say the same things once. */
+			for (size_t k = 0; k < rep->ninfo && !seen; k++)
+				seen = strcmp(rep->info[k], text) == 0;
+			if (seen) {
+				free(text);
+				continue;
+			}
 			rep->info = realloc(rep->info,
 			    (rep->ninfo + 1) * sizeof *rep->info);
 			if (rep->info == NULL)
 				abort();
-			rep->info[rep->ninfo++] = xasprintf("  %-12s%s", f[1],
-			    f[2]);
+			rep->info[rep->ninfo++] = text;
 		}
 	}
 	free(line);
@@ -634,6 +655,13 @@ bench_report_free(struct bench_report *rep)
 	memset(rep, 0, sizeof *rep);
 }
 
+/* A figure of the reference: what the same machine gave without ioe. */
+static bool
+bench_is_reference(const char *key)
+{
+	return strncmp(key, "rtt.", 4) == 0 || strncmp(key, "ref.", 4) == 0;
+}
+
 void
 bench_report_print_figures(const struct bench_report *rep,
     const struct bench_table *t, const char *title)
@@ -644,12 +672,12 @@ bench_report_print_figures(const struct bench_report *rep,
 	printf("\n");
 	bench_table_header(t);
 	for (size_t i = 0; i < rep->nrows; i++)
-		if (strncmp(rep->rows[i].key, "rtt.", 4) != 0)
+		if (!bench_is_reference(rep->rows[i].key))
 			bench_table_row(t, rep->rows[i].figure,
 			    rep->rows[i].unit, &rep->rows[i].st);
 	printf("\nreference, same run\n");
 	for (size_t i = 0; i < rep->nrows; i++)
-		if (strncmp(rep->rows[i].key, "rtt.", 4) == 0)
+		if (bench_is_reference(rep->rows[i].key))
 			bench_table_row(t, rep->rows[i].figure,
 			    rep->rows[i].unit, &rep->rows[i].st);
 }
@@ -705,8 +733,8 @@ bench_node_name(const char *dir)
 }
 
 json_t *
-bench_call(const char *dir, const char *method, json_t *params,
-    char **cause)
+bench_call_wait(const char *dir, const char *method, json_t *params,
+    int timeout_ms, char **cause)
 {
 	ctl_client_t *client = ctl_client_new(dir, cause);
 	json_t *result = NULL;
@@ -716,12 +744,45 @@ bench_call(const char *dir, const char *method, json_t *params,
 		json_decref(params);
 		return NULL;
 	}
-	if (ctl_client_call(client, method, params, BENCH_TIMEOUT_MS, &result,
+	if (ctl_client_call(client, method, params, timeout_ms, &result,
 		&code, cause) != CTL_OK)
 		result = NULL;
 	free(code);
 	ctl_client_destroy(&client);
 	return result;
+}
+
+json_t *
+bench_call(const char *dir, const char *method, json_t *params,
+    char **cause)
+{
+	return bench_call_wait(dir, method, params, BENCH_TIMEOUT_MS, cause);
+}
+
+int
+bench_user(const char *dir, const char *user, char **cause)
+{
+	json_t *r = bench_call(dir, "user.list", NULL, cause), *u;
+	bool here = false;
+	size_t i;
+
+	if (r == NULL)
+		return -1;
+	json_array_foreach(json_object_get(r, "users"), i, u) {
+		const char *name = json_string_value(json_object_get(u,
+		    "name"));
+
+		if (name != NULL && strcmp(name, user) == 0 &&
+		    json_is_true(json_object_get(u, "here")))
+			here = true;
+	}
+	json_decref(r);
+	if (here)
+		return 0;
+	r = bench_call(dir, "user.add", json_pack("{s:s}", "name", user),
+	    cause);
+	json_decref(r);
+	return r != NULL ? 0 : -1;
 }
 
 int64_t
@@ -827,17 +888,36 @@ bench_pid(const char *dir)
 	return pid > 1 ? pid : -1;
 }
 
-/* CPU time of every thread of the daemon of dir (schedstat: ns on the
- * CPU), or -1. */
-static int64_t
-bench_cpu_ns(const char *dir)
+/* The class of a thread of ioed, by its name (comm). */
+static enum bench_thread
+bench_thread_class(long pid, const char *tid)
+{
+	char *path = xasprintf("/proc/%ld/task/%s/comm", pid, tid);
+	char *cause = NULL, *comm;
+	size_t len;
+	enum bench_thread c = BENCH_THREAD_OTHER;
+
+	if (strtol(tid, NULL, 10) == pid)
+		c = BENCH_THREAD_MAIN;
+	else if ((comm = read_file(path, 64, &len, &cause)) != NULL) {
+		if (strncmp(comm, "ZMQbg/IO", 8) == 0)
+			c = BENCH_THREAD_IO;
+		free(comm);
+	}
+	free(cause);
+	free(path);
+	return c;
+}
+
+int
+bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N])
 {
 	long pid = bench_pid(dir);
 	char *path;
 	struct dirent *d;
-	int64_t sum = 0;
 	DIR *tasks;
 
+	memset(ns, 0, BENCH_THREAD_N * sizeof ns[0]);
 	if (pid < 0)
 		return -1;
 	path = xasprintf("/proc/%ld/task", pid);
@@ -859,11 +939,25 @@ bench_cpu_ns(const char *dir)
 			/* A thread that ended: its time is lost to us. */
 			continue;
 		}
-		sum += strtoll(text, NULL, 10);
+		ns[bench_thread_class(pid, d->d_name)] += strtoll(text, NULL,
+		    10);
 		free(text);
 	}
 	closedir(tasks);
-	return sum;
+	return 0;
+}
+
+/* CPU time of every thread of the daemon of dir (schedstat: ns on the
+ * CPU), or -1. */
+static int64_t
+bench_cpu_ns(const char *dir)
+{
+	int64_t ns[BENCH_THREAD_N];
+
+	if (bench_threads_cpu(dir, ns) != 0)
+		return -1;
+	return ns[BENCH_THREAD_MAIN] + ns[BENCH_THREAD_IO] +
+	    ns[BENCH_THREAD_OTHER];
 }
 
 void
@@ -1303,13 +1397,16 @@ bench_warmup(struct bench_watch *w, ctl_client_t *client,
 }
 
 /* --- the ZeroMQ reference -----------------------------------------------
- * A REQ/REP ping-pong over TCP on loopback, each side with a ZeroMQ
- * context (and so I/O thread) of its own, as two nodes have. */
+ * Over TCP on loopback, each side with a ZeroMQ context (and so I/O
+ * thread) of its own, as two nodes have: a REQ/REP ping-pong, and a
+ * DEALER streaming to a ROUTER, as a link of the mesh carries a burst. */
 
-struct rtt_server {
+struct ref_server {
+	int type;		/* ZMQ_REP: echo; ZMQ_ROUTER: count */
 	int port;
 	bool curve;
 	char secret[41];
+	uint64_t total;		/* ZMQ_ROUTER: bytes of a stream */
 	atomic_bool stop;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -1317,12 +1414,64 @@ struct rtt_server {
 	char *cause;
 };
 
-static void *
-rtt_serve(void *arg)
+/* Echoes every message. */
+static void
+ref_echo(struct ref_server *s, void *sock)
 {
-	struct rtt_server *s = arg;
-	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REP);
-	char buf[4096], *cause = NULL, ep[64];
+	char buf[4096];
+
+	while (!atomic_load(&s->stop)) {
+		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+		int n;
+
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		if ((n = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT)) < 0)
+			continue;
+		zmq_send(sock, buf, (size_t)n < sizeof buf ? (size_t)n
+							   : sizeof buf, 0);
+	}
+}
+
+/* Takes in the messages of a sender until total bytes came, then
+ * answers "done"; an empty message is answered at once. */
+static void
+ref_count(struct ref_server *s, void *sock)
+{
+	uint64_t got = 0;
+
+	while (!atomic_load(&s->stop)) {
+		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+		zmq_msg_t id, m;
+		size_t len;
+
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		zmq_msg_init(&id);
+		if (zmq_msg_recv(&id, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&id);
+			continue;
+		}
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, sock, 0);
+		len = zmq_msg_size(&m);
+		zmq_msg_close(&m);
+		got += len;
+		if (len == 0 || got >= s->total) {
+			got = 0;
+			if (zmq_msg_send(&id, sock, ZMQ_SNDMORE) >= 0)
+				zmq_send(sock, "done", 4, 0);
+		}
+		zmq_msg_close(&id);
+	}
+}
+
+static void *
+ref_serve(void *arg)
+{
+	struct ref_server *s = arg;
+	void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, s->type);
+	char *cause = NULL, ep[64];
 	int one = 1, zero = 0;
 
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
@@ -1338,20 +1487,84 @@ rtt_serve(void *arg)
 	s->cause = cause;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	while (cause == NULL && !atomic_load(&s->stop)) {
-		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-		int n;
-
-		if (zmq_poll(&item, 1, 100) <= 0)
-			continue;
-		if ((n = zmq_recv(sock, buf, sizeof buf, ZMQ_DONTWAIT)) < 0)
-			continue;
-		zmq_send(sock, buf, (size_t)n < sizeof buf ? (size_t)n
-							   : sizeof buf, 0);
+	if (cause == NULL) {
+		if (s->type == ZMQ_ROUTER)
+			ref_count(s, sock);
+		else
+			ref_echo(s, sock);
 	}
 	zmq_close(sock);
 	zmq_ctx_term(ctx);
 	return NULL;
+}
+
+/* A server of s's type on its port, and a client socket of type in a
+ * context of its own, connected to it. */
+struct ref_pair {
+	struct ref_server s;
+	pthread_t thread;
+	bool started;
+	void *ctx;
+	void *sock;
+	char ep[64];
+};
+
+static int
+ref_pair_open(struct ref_pair *p, int server_type, int client_type,
+    int port, bool curve, char **cause)
+{
+	char spub[41], cpub[41], csec[41];
+	int zero = 0, err;
+
+	memset(p, 0, sizeof *p);
+	p->s.type = server_type;
+	p->s.port = port;
+	p->s.curve = curve;
+	atomic_init(&p->s.stop, false);
+	pthread_mutex_init(&p->s.lock, NULL);
+	pthread_cond_init(&p->s.cond, NULL);
+	if (curve && (zmq_curve_keypair(spub, p->s.secret) != 0 ||
+	    zmq_curve_keypair(cpub, csec) != 0))
+		return fail(cause, "this libzmq has no CURVE: %s",
+		    zmq_strerror(errno));
+	if ((err = pthread_create(&p->thread, NULL, ref_serve, &p->s)) != 0)
+		return fail(cause, "cannot start a thread: %s", strerror(err));
+	p->started = true;
+	pthread_mutex_lock(&p->s.lock);
+	while (p->s.ready == 0)
+		pthread_cond_wait(&p->s.cond, &p->s.lock);
+	pthread_mutex_unlock(&p->s.lock);
+	if (p->s.ready < 0)
+		return fail(cause, "%s", p->s.cause);
+	p->ctx = zmq_ctx_new();
+	p->sock = zmq_socket(p->ctx, client_type);
+	zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (curve) {
+		zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, spub, 40);
+		zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, cpub, 40);
+		zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, csec, 40);
+	}
+	snprintf(p->ep, sizeof p->ep, "tcp://127.0.0.1:%d", port);
+	if (zmq_connect(p->sock, p->ep) != 0)
+		return fail(cause, "cannot connect to '%s': %s", p->ep,
+		    zmq_strerror(errno));
+	return 0;
+}
+
+static void
+ref_pair_close(struct ref_pair *p)
+{
+	if (p->sock != NULL)
+		zmq_close(p->sock);
+	if (p->ctx != NULL)
+		zmq_ctx_term(p->ctx);
+	if (p->started) {
+		atomic_store(&p->s.stop, true);
+		pthread_join(p->thread, NULL);
+	}
+	free(p->s.cause);
+	pthread_cond_destroy(&p->s.cond);
+	pthread_mutex_destroy(&p->s.lock);
 }
 
 /* Round trip number i of msg (size bytes) to the echo server at ep; buf
@@ -1375,14 +1588,11 @@ int
 bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
     const char *key, const char *label, struct bench_row *row, char **cause)
 {
-	struct rtt_server s;
-	char spub[41], cpub[41], csec[41], ep[64], *msg, *buf;
-	void *ctx = NULL, *sock = NULL;
+	struct ref_pair p;
+	char *msg, *buf;
 	bench_samples_t *lat = bench_samples_new(count);
 	struct bench_timer t;
-	pthread_t thread;
-	int zero = 0, err, rc = -1;
-	bool started = false;
+	int rc = -1;
 
 	/* Room for the number of the round trip; the echo server takes up
 	 * to 4096 bytes. */
@@ -1392,55 +1602,18 @@ bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
 		size = 4096;
 	msg = xcalloc(1, size);
 	buf = xcalloc(1, size);
-	memset(&s, 0, sizeof s);
-	s.port = port;
-	s.curve = curve;
-	atomic_init(&s.stop, false);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.cond, NULL);
-	if (curve && (zmq_curve_keypair(spub, s.secret) != 0 ||
-	    zmq_curve_keypair(cpub, csec) != 0)) {
-		fail(cause, "this libzmq has no CURVE: %s",
-		    zmq_strerror(errno));
+	if (ref_pair_open(&p, ZMQ_REP, ZMQ_REQ, port, curve, cause) != 0)
 		goto done;
-	}
-	if ((err = pthread_create(&thread, NULL, rtt_serve, &s)) != 0) {
-		fail(cause, "cannot start a thread: %s", strerror(err));
-		goto done;
-	}
-	started = true;
-	pthread_mutex_lock(&s.lock);
-	while (s.ready == 0)
-		pthread_cond_wait(&s.cond, &s.lock);
-	pthread_mutex_unlock(&s.lock);
-	if (s.ready < 0) {
-		fail(cause, "%s", s.cause);
-		goto done;
-	}
-	ctx = zmq_ctx_new();
-	sock = zmq_socket(ctx, ZMQ_REQ);
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	if (curve) {
-		zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spub, 40);
-		zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, cpub, 40);
-		zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, csec, 40);
-	}
-	snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
-	if (zmq_connect(sock, ep) != 0) {
-		fail(cause, "cannot connect to '%s': %s", ep,
-		    zmq_strerror(errno));
-		goto done;
-	}
 	memset(msg, 'x', size);
 	/* The first round trips carry the handshake; they are not
 	 * counted. */
 	for (size_t i = 0; i < BENCH_RTT_WARMUP; i++)
-		if (rtt_once(sock, ep, msg, buf, size, i, cause) != 0)
+		if (rtt_once(p.sock, p.ep, msg, buf, size, i, cause) != 0)
 			goto done;
 	bench_timer_start(&t, lat, count, seconds);
 	while (bench_timer_more(&t)) {
-		if (rtt_once(sock, ep, msg, buf, size, BENCH_RTT_WARMUP + t.n,
-			cause) != 0)
+		if (rtt_once(p.sock, p.ep, msg, buf, size,
+			BENCH_RTT_WARMUP + t.n, cause) != 0)
 			goto done;
 		bench_timer_done(&t);
 	}
@@ -1457,19 +1630,289 @@ bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
 	}
 	rc = 0;
 done:
-	if (sock != NULL)
-		zmq_close(sock);
-	if (ctx != NULL)
-		zmq_ctx_term(ctx);
-	if (started) {
-		atomic_store(&s.stop, true);
-		pthread_join(thread, NULL);
-	}
-	free(s.cause);
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.lock);
+	ref_pair_close(&p);
 	bench_samples_destroy(&lat);
 	free(msg);
 	free(buf);
 	return rc;
+}
+
+/* Waits for the stream server's answer until deadline. */
+static int
+stream_done(struct ref_pair *p, int64_t deadline, char **cause)
+{
+	zmq_pollitem_t item = { p->sock, 0, ZMQ_POLLIN, 0 };
+	char buf[8];
+	int64_t left = deadline - time_mono_us();
+
+	if (zmq_poll(&item, 1, left > 0 ? (long)(left / 1000) : 0) != 1 ||
+	    zmq_recv(p->sock, buf, sizeof buf, 0) != 4)
+		return fail(cause, "no answer from '%s' in time", p->ep);
+	return 0;
+}
+
+int
+bench_stream(int port, bool curve, size_t size, uint64_t total,
+    int seconds, const char *key, const char *label, struct bench_row *row,
+    char **cause)
+{
+	struct ref_pair p;
+	char *msg = xcalloc(1, size);
+	uint64_t sent = 0;
+	size_t n = 0;
+	int64_t t0, deadline;
+	int rc = -1;
+
+	if (ref_pair_open(&p, ZMQ_ROUTER, ZMQ_DEALER, port, curve,
+		cause) != 0)
+		goto done;
+	p.s.total = total;
+	memset(msg, 'x', size);
+	/* An empty message carries the handshake, not counted. */
+	if (zmq_send(p.sock, "", 0, 0) < 0 ||
+	    stream_done(&p, time_mono_us() + 5000000, cause) != 0)
+		goto done;
+	t0 = time_mono_us();
+	deadline = bench_deadline(t0, seconds);
+	while (sent < total && time_mono_us() < deadline &&
+	    !zsys_interrupted) {
+		size_t len = total - sent < size ? (size_t)(total - sent) : size;
+
+		if (zmq_send(p.sock, msg, len, 0) < 0) {
+			fail(cause, "send: %s", zmq_strerror(errno));
+			goto done;
+		}
+		sent += len;
+		n++;
+	}
+	if (sent < total) {
+		fail(cause, "%" PRIu64 " of %" PRIu64 " bytes sent in %d s",
+		    sent, total, seconds);
+		goto done;
+	}
+	if (stream_done(&p, deadline, cause) != 0)
+		goto done;
+	{
+		int64_t elapsed = time_mono_us() - t0;
+		char *k = xasprintf("ref.stream.%s%s%s",
+		    curve ? "curve" : "plain", key != NULL ? "." : "",
+		    key != NULL ? key : "");
+
+		bench_row_set(row, k, curve ? "ZeroMQ CURVE" : "ZeroMQ",
+		    xasprintf("ZeroMQ DEALER to ROUTER loopback stream, %zu %s "
+			      "messages%s%s%s%s",
+			size % 1048576 == 0 ? size / 1048576
+			    : size % 1024 == 0 ? size / 1024 : size,
+			size % 1048576 == 0 ? "MiB"
+			    : size % 1024 == 0 ? "KiB" : "byte",
+			curve ? ", CURVE" : "",
+			label != NULL ? " (" : "", label != NULL ? label : "",
+			label != NULL ? ")" : ""),
+		    "MB/s", NULL, n, elapsed);
+		row->st.rate = elapsed > 0 ? total / (elapsed / 1e6) / 1e6 : 0;
+		free(k);
+	}
+	rc = 0;
+done:
+	ref_pair_close(&p);
+	free(msg);
+	return rc;
+}
+
+/* --- processes ---------------------------------------------------------- */
+
+/* True if pid is an ioed serving dir: a pid file can outlive its daemon,
+ * and the number be taken by another process since. */
+static bool
+bench_is_ioed(pid_t pid, const char *dir)
+{
+	char *path = xasprintf("/proc/%ld/cmdline", (long)pid), *cause = NULL;
+	size_t len;
+	char *cmd = read_file(path, 1 << 16, &len, &cause);
+	bool ioed = false, ours = false;
+
+	free(path);
+	free(cause);
+	if (cmd == NULL)
+		return false;
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
+		const char *base = strrchr(cmd + i, '/');
+
+		base = base != NULL ? base + 1 : cmd + i;
+		if (i == 0 && strcmp(base, "ioed") == 0)
+			ioed = true;
+		if (strcmp(cmd + i, dir) == 0)
+			ours = true;
+	}
+	free(cmd);
+	return ioed && ours;
+}
+
+/* True while pid runs (a zombie has stopped). */
+static bool
+bench_alive(pid_t pid)
+{
+	char *path = xasprintf("/proc/%ld/status", (long)pid), *cause = NULL;
+	size_t len;
+	char *st, *state;
+	bool alive;
+
+	if (kill(pid, 0) != 0 && errno == ESRCH) {
+		free(path);
+		return false;
+	}
+	st = read_file(path, 1 << 16, &len, &cause);
+	free(path);
+	free(cause);
+	if (st == NULL)
+		return false;
+	state = strstr(st, "\nState:");
+	alive = state == NULL || strchr(state + 7, 'Z') == NULL ||
+	    strchr(state + 7, 'Z') > strchr(state + 1, '\n');
+	free(st);
+	return alive;
+}
+
+/* Stops the daemon of dir by the pid it wrote: SIGTERM, then SIGKILL if
+ * it is still there after a while. */
+int
+bench_stop(const char *dir, char **cause)
+{
+	char *path = xasprintf("%s/ioed.pid", dir), *text;
+	size_t len;
+	int64_t deadline;
+	long pid;
+
+	text = read_file(path, 64, &len, cause);
+	free(path);
+	if (text == NULL)
+		return -1;
+	pid = strtol(text, NULL, 10);
+	free(text);
+	if (pid <= 1 || !bench_is_ioed((pid_t)pid, dir))
+		return fail(cause, "pid %ld of '%s/ioed.pid' is not the ioed "
+				   "of '%s'",
+		    pid, dir, dir);
+	kill((pid_t)pid, SIGTERM);
+	deadline = time_mono_us() + BENCH_STOP_WAIT_US;
+	while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
+		usleep(10000);
+	if (bench_alive((pid_t)pid)) {
+		fprintf(stderr, "%s: ioed (pid %ld) still running %d s after "
+				"SIGTERM; kill -9\n",
+		    bench_prog, pid, BENCH_STOP_WAIT_US / 1000000);
+		kill((pid_t)pid, SIGKILL);
+		deadline = time_mono_us() + 5000000;
+		while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
+			usleep(10000);
+	}
+	return 0;
+}
+
+/* Sends SIGTERM to a child that runs on after this program was
+ * interrupted (a signal to it alone, which the child did not get). */
+static void
+bench_run_interrupted(pid_t pid, bool *told, int64_t *deadline)
+{
+	int64_t grace = time_mono_us() + BENCH_STOP_WAIT_US;
+
+	if (*told)
+		return;
+	kill(pid, SIGTERM);
+	*told = true;
+	if (*deadline > grace)
+		*deadline = grace;
+}
+
+int
+bench_run(char **argv, bool quiet, int64_t wait_us, char **cause)
+{
+	int64_t deadline = time_mono_us() + wait_us;
+	posix_spawn_file_actions_t fa;
+	bool told = false;
+	int status, err;
+	pid_t pid, got;
+
+	posix_spawn_file_actions_init(&fa);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+		    0);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0)
+		return fail(cause, "cannot run '%s': %s", argv[0],
+		    strerror(err));
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    time_mono_us() < deadline) {
+		if (zsys_interrupted)
+			bench_run_interrupted(pid, &told, &deadline);
+		usleep(2000);
+	}
+	if (got == 0) {
+		/* Ours: a detached daemon's starter, or a helper. */
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return fail(cause, "'%s' did not return within %.0f s",
+		    argv[0], wait_us / 1e6);
+	}
+	if (got < 0)
+		return fail(cause, "waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return fail(cause, "'%s' was killed by signal %d", argv[0],
+		    WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(cause, "'%s' failed (exit %d)", argv[0],
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+int
+bench_start(char **argv, char **cause)
+{
+	return bench_run(argv, false, BENCH_START_WAIT_US, cause);
+}
+
+/* --- ports -------------------------------------------------------------- */
+
+/* True if port of 127.0.0.1 can be bound now, for TCP and for UDP. */
+static bool
+bench_port_free(int port)
+{
+	struct sockaddr_in sa;
+	bool free_ = true;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int k = 0; k < 2 && free_; k++) {
+		int fd = socket(AF_INET, (k == 0 ? SOCK_STREAM : SOCK_DGRAM) |
+		    SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+			free_ = false;
+		if (fd >= 0)
+			close(fd);
+	}
+	return free_;
+}
+
+int
+bench_port(char **cause)
+{
+	static int next;
+	int span = BENCH_PORT_HIGH - BENCH_PORT_LOW;
+
+	/* Each run starts at a place of its own, from its pid. */
+	if (next == 0)
+		next = BENCH_PORT_LOW + (int)(getpid() % (span / 30)) * 30;
+	for (int tries = 0; tries < span; tries++) {
+		int port = next;
+
+		next = next + 1 < BENCH_PORT_HIGH ? next + 1 : BENCH_PORT_LOW;
+		if (bench_port_free(port))
+			return port;
+	}
+	return fail(cause, "no free port of 127.0.0.1 in %d..%d",
+	    BENCH_PORT_LOW, BENCH_PORT_HIGH - 1);
 }

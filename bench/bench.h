@@ -33,6 +33,11 @@
 /* The quiet time over which a topology's background traffic (pings,
  * gossip, summaries) is measured, to be told apart from the entries'. */
 #define BENCH_IDLE_US 2000000
+/* Ports for the programs a benchmark starts on 127.0.0.1: under the
+ * kernel's ephemeral range (32768 and up), so that outgoing connections
+ * do not take them meanwhile. */
+#define BENCH_PORT_LOW 20000
+#define BENCH_PORT_HIGH 32000
 
 /* The program's name, for messages: each program defines it. */
 extern const char *const bench_prog;
@@ -117,6 +122,7 @@ struct bench_table {
 	int lat;		/* each of p50 and p99 */
 	int ratio;		/* a ratio's name */
 	int decimals;		/* of a ratio */
+	int rate_decimals;	/* of a rate */
 };
 
 void bench_table_header(const struct bench_table *t);
@@ -235,7 +241,7 @@ int bench_report_read(struct bench_report *rep, const char *path,
     char **cause);
 void bench_report_free(struct bench_report *rep);
 /* The title, the info, the table of the figures, then the reference
- * ones (keys "rtt.") under their own heading. */
+ * ones (keys "rtt." and "ref.") under their own heading. */
 void bench_report_print_figures(const struct bench_report *rep,
     const struct bench_table *t, const char *title);
 /* The notes, each once. */
@@ -256,6 +262,12 @@ const char *bench_node_name(const char *dir);
  * ledger.heads, peers. Returns the result, or NULL with *cause set. */
 json_t *bench_call(const char *dir, const char *method, json_t *params,
     char **cause);
+/* The same, waiting timeout_ms for the reply. */
+json_t *bench_call_wait(const char *dir, const char *method, json_t *params,
+    int timeout_ms, char **cause);
+/* Gives the node at dir the user of that name, unless it has it there.
+ * Returns 0, or -1 with *cause set. */
+int bench_user(const char *dir, const char *user, char **cause);
 /* A counter of the node's links, summed over them: "dropped" (messages
  * dropped because a send queue was full) or "bytes_in". Returns -1 if
  * unknown. */
@@ -277,6 +289,13 @@ struct bench_usage {
 };
 
 void bench_usage_read(struct bench_usage *u, int n, char **dirs);
+/* The threads of a daemon: its main loop, ZeroMQ's I/O (where CURVE
+ * encrypts and decrypts), the others. */
+enum bench_thread { BENCH_THREAD_MAIN, BENCH_THREAD_IO, BENCH_THREAD_OTHER,
+	BENCH_THREAD_N };
+/* CPU time so far of the daemon of dir, in ns, by thread. Returns 0, or
+ * -1 if unknown. */
+int bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N]);
 void bench_usage_free(struct bench_usage *u);
 /* A note on what each node spent per entry between a and b, less what
  * the idle rate between i0 and i1 (may be NULL) accounts for; with
@@ -345,6 +364,28 @@ void bench_watch_added(void *arg, const char *id, int64_t sent);
 int bench_warmup(struct bench_watch *w, ctl_client_t *client,
     const struct bench_req *req, const char *origin, char **cause);
 
+/* --- processes ----------------------------------------------------------
+ * Only the processes a benchmark started are ever signalled: a child by
+ * the pid it has, a detached daemon by the pid it wrote once checked to be
+ * an ioed serving its directory. */
+
+/* Runs argv (argv[0] a path) and waits until it exits, for at most
+ * wait_us (then SIGKILL); with quiet, its standard output goes to
+ * /dev/null. If this program is interrupted meanwhile, the child gets
+ * SIGTERM and a short while to exit. Returns 0 if it exited 0, or -1
+ * with *cause set. */
+int bench_run(char **argv, bool quiet, int64_t wait_us, char **cause);
+/* Runs the command that starts a detached ioed, which returns once the
+ * daemon is ready. Returns 0, or -1 with *cause set. */
+int bench_start(char **argv, char **cause);
+/* Stops the daemon of dir by the pid it wrote: SIGTERM, then SIGKILL if
+ * it is still there after a while. Returns 0, or -1 with *cause set. */
+int bench_stop(const char *dir, char **cause);
+/* A port of 127.0.0.1 free for TCP and UDP now, in
+ * BENCH_PORT_LOW..BENCH_PORT_HIGH - 1, and not given out before by this
+ * program. Returns it, or -1 with *cause set. */
+int bench_port(char **cause);
+
 /* --- the ZeroMQ reference ------------------------------------------------ */
 
 /* Round trips of size-byte messages over a REQ/REP pair on loopback port,
@@ -353,6 +394,14 @@ int bench_warmup(struct bench_watch *w, ctl_client_t *client,
  * was measured, with label. Returns 0, or -1 with *cause set. */
 int bench_rtt(int port, bool curve, size_t size, size_t count, int seconds,
     const char *key, const char *label, struct bench_row *row,
+    char **cause);
+/* A stream of size-byte messages from a DEALER to a ROUTER on loopback
+ * port, plain or with CURVE, total bytes in all, sent as fast as they go
+ * for at most seconds, after a handshake not counted, as a link of the
+ * mesh carries a burst. The figure (rate in MB/s, 10^6 bytes) goes to
+ * row, with key and label. Returns 0, or -1 with *cause set. */
+int bench_stream(int port, bool curve, size_t size, uint64_t total,
+    int seconds, const char *key, const char *label, struct bench_row *row,
     char **cause);
 
 #endif

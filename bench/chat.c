@@ -144,33 +144,6 @@ cmd_rtt(struct chat_opts *o, int argc, char **argv, struct bench_out *out,
 
 /* --- the room ----------------------------------------------------------- */
 
-/* Gives the node at dir the user CHAT_USER, unless it has it. */
-static int
-chat_user(const char *dir, char **cause)
-{
-	json_t *r = bench_call(dir, "user.list", NULL, cause), *u;
-	bool here = false;
-	size_t i;
-
-	if (r == NULL)
-		return -1;
-	json_array_foreach(json_object_get(r, "users"), i, u) {
-		const char *name = json_string_value(json_object_get(u,
-		    "name"));
-
-		if (name != NULL && strcmp(name, CHAT_USER) == 0 &&
-		    json_is_true(json_object_get(u, "here")))
-			here = true;
-	}
-	json_decref(r);
-	if (here)
-		return 0;
-	r = bench_call(dir, "user.add", json_pack("{s:s}", "name", CHAT_USER),
-	    cause);
-	json_decref(r);
-	return r != NULL ? 0 : -1;
-}
-
 /* Whether the room is known at dir (*known) and CHAT_USER is in it
  * (*joined). */
 static int
@@ -206,7 +179,7 @@ chat_setup(int n, char **dirs, char **cause)
 	json_t *r;
 
 	for (int i = 0; i < n; i++)
-		if (chat_user(dirs[i], cause) != 0)
+		if (bench_user(dirs[i], CHAT_USER, cause) != 0)
 			return -1;
 	if (chat_room_state(dirs[0], &known, &joined, cause) != 0)
 		return -1;

@@ -27,12 +27,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <czmq.h>
@@ -43,8 +40,6 @@
 #include "entry.h"
 #include "util.h"
 
-extern char **environ;
-
 #define BENCH_CLIENTS_MAX 256
 /* The signed entry a journal text makes: what a hop carries. */
 #define BENCH_ENTRY_SIZE (ENTRY_FIXED_SIZE + sizeof "journal" - 1 + \
@@ -53,8 +48,6 @@ extern char **environ;
 #define BENCH_LOST_MAX 3
 /* What the last leaf may lag behind the last write in push. */
 #define BENCH_DRAIN_US 60000000
-#define BENCH_STOP_WAIT_US 15000000
-#define BENCH_START_WAIT_US 30000000
 
 struct bench_opts {
 	const char *key;	/* of the figures in FILE */
@@ -420,124 +413,6 @@ done:
 }
 
 /* --- catchup ------------------------------------------------------------ */
-
-/* True if pid is an ioed serving dir: a pid file can outlive its daemon,
- * and the number be taken by another process since. */
-static bool
-bench_is_ioed(pid_t pid, const char *dir)
-{
-	char *path = xasprintf("/proc/%ld/cmdline", (long)pid), *cause = NULL;
-	size_t len;
-	char *cmd = read_file(path, 1 << 16, &len, &cause);
-	bool ioed = false, ours = false;
-
-	free(path);
-	free(cause);
-	if (cmd == NULL)
-		return false;
-	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
-		const char *base = strrchr(cmd + i, '/');
-
-		base = base != NULL ? base + 1 : cmd + i;
-		if (i == 0 && strcmp(base, "ioed") == 0)
-			ioed = true;
-		if (strcmp(cmd + i, dir) == 0)
-			ours = true;
-	}
-	free(cmd);
-	return ioed && ours;
-}
-
-/* True while pid runs (a zombie has stopped). */
-static bool
-bench_alive(pid_t pid)
-{
-	char *path = xasprintf("/proc/%ld/status", (long)pid), *cause = NULL;
-	size_t len;
-	char *st, *state;
-	bool alive;
-
-	if (kill(pid, 0) != 0 && errno == ESRCH) {
-		free(path);
-		return false;
-	}
-	st = read_file(path, 1 << 16, &len, &cause);
-	free(path);
-	free(cause);
-	if (st == NULL)
-		return false;
-	state = strstr(st, "\nState:");
-	alive = state == NULL || strchr(state + 7, 'Z') == NULL ||
-	    strchr(state + 7, 'Z') > strchr(state + 1, '\n');
-	free(st);
-	return alive;
-}
-
-/* Stops the daemon of dir by the pid it wrote: SIGTERM, then SIGKILL if
- * it is still there after a while. */
-static int
-bench_stop(const char *dir, char **cause)
-{
-	char *path = xasprintf("%s/ioed.pid", dir), *text;
-	size_t len;
-	int64_t deadline;
-	long pid;
-
-	text = read_file(path, 64, &len, cause);
-	free(path);
-	if (text == NULL)
-		return -1;
-	pid = strtol(text, NULL, 10);
-	free(text);
-	if (pid <= 1 || !bench_is_ioed((pid_t)pid, dir))
-		return fail(cause, "pid %ld of '%s/ioed.pid' is not the ioed "
-				   "of '%s'",
-		    pid, dir, dir);
-	kill((pid_t)pid, SIGTERM);
-	deadline = time_mono_us() + BENCH_STOP_WAIT_US;
-	while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
-		usleep(10000);
-	if (bench_alive((pid_t)pid)) {
-		fprintf(stderr, "%s: ioed (pid %ld) still running %d s after "
-				"SIGTERM; kill -9\n",
-		    bench_prog, pid, BENCH_STOP_WAIT_US / 1000000);
-		kill((pid_t)pid, SIGKILL);
-		deadline = time_mono_us() + 5000000;
-		while (bench_alive((pid_t)pid) && time_mono_us() < deadline)
-			usleep(10000);
-	}
-	return 0;
-}
-
-/* Runs the command that starts a detached ioed, which returns once the
- * daemon is ready. Returns 0, or -1 with *cause set. */
-static int
-bench_start(char **argv, char **cause)
-{
-	int64_t deadline = time_mono_us() + BENCH_START_WAIT_US;
-	int status, err;
-	pid_t pid, got;
-
-	if ((err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ)) !=
-	    0)
-		return fail(cause, "cannot run '%s': %s", argv[0],
-		    strerror(err));
-	while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
-	    time_mono_us() < deadline)
-		usleep(2000);
-	if (got == 0) {
-		/* Ours: the process that would have detached. */
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return fail(cause, "'%s' did not return within %d s", argv[0],
-		    BENCH_START_WAIT_US / 1000000);
-	}
-	if (got < 0)
-		return fail(cause, "waitpid: %s", strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return fail(cause, "'%s' failed (status %d)", argv[0], status);
-	return 0;
-}
 
 /* Stops the lagger, writes count entries on the source, starts the
  * lagger again and times until it holds every head the source holds. */
