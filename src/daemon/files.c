@@ -12,9 +12,14 @@
 #include "views-files.h"
 #include "wire.h"
 
-/* Chunks asked of one link at a time: enough to keep a fast link busy
- * (8 MiB in flight), few enough that a slow one holds little. */
-#define FETCH_WINDOW 8
+/* Chunks asked of one link at a time. The window opens while the link
+ * keeps up (a fast link needs tens of MiB in flight to stay busy) and
+ * halves when a chunk is late, so a slow link holds little. */
+#define FETCH_WINDOW_START 4
+#define FETCH_WINDOW_MIN 2
+#define FETCH_WINDOW_MAX 32
+/* A chunk is late when its link has delivered nothing for that long
+ * since it was asked: on a slow link chunks wait their turn. */
 #define FETCH_TIMEOUT_US 30000000
 /* After every link said "not here": ask again later. */
 #define FETCH_RETRY_US 2000000
@@ -48,6 +53,8 @@ typedef struct want {
 typedef struct flink {
 	void *link;
 	unsigned inflight;
+	unsigned window;
+	int64_t rx_us;		/* its last chunk or "not here" */
 } flink_t;
 
 struct files {
@@ -226,6 +233,8 @@ files_link_up(files_t *self, void *link)
 		return;
 	f = xcalloc(1, sizeof *f);
 	f->link = link;
+	f->window = FETCH_WINDOW_START;
+	f->rx_us = time_mono_us();
 	zlistx_add_end(self->links, f);
 	/* A new source: what waited may be there. */
 	for (want_t *w = zhashx_first(self->wants); w != NULL;
@@ -371,7 +380,7 @@ files_dispatch(files_t *self, int64_t now)
 			want_t *w = zlistx_first(self->pending);
 			zmsg_t *msg;
 
-			if (f->inflight >= FETCH_WINDOW)
+			if (f->inflight >= f->window)
 				continue;
 			for (int k = 0; w != NULL && k < PICK_SCAN; k++) {
 				if (!want_tried(w, f->link))
@@ -416,8 +425,15 @@ files_on_chunk(files_t *self, void *link, const uint8_t hash[32],
 		self->bad_chunks++;
 		want_refused(self, w, link, time_mono_us());
 	} else {
-		if ((f = files_flink(self, link)) != NULL && f->inflight > 0)
-			f->inflight--;
+		if ((f = files_flink(self, link)) != NULL) {
+			/* It kept up with a full window: open it. */
+			if (f->inflight >= f->window &&
+			    f->window < FETCH_WINDOW_MAX)
+				f->window++;
+			if (f->inflight > 0)
+				f->inflight--;
+			f->rx_us = time_mono_us();
+		}
 		self->received++;
 		self->received_bytes += zframe_size(*data);
 		self->arrived = true;
@@ -432,10 +448,13 @@ files_on_none(files_t *self, void *link, const uint8_t hash[32])
 {
 	char hex[65];
 	want_t *w;
+	flink_t *f;
 
 	hex_encode(hash, 32, hex);
 	if ((w = zhashx_lookup(self->wants, hex)) == NULL || w->link != link)
 		return;
+	if ((f = files_flink(self, link)) != NULL)
+		f->rx_us = time_mono_us();
 	want_refused(self, w, link, time_mono_us());
 	files_dispatch(self, time_mono_us());
 }
@@ -524,9 +543,17 @@ files_tick(files_t *self, int64_t now)
 		self->timeout_us = now;
 		for (want_t *w = zhashx_first(self->wants); w != NULL;
 		     w = zhashx_next(self->wants)) {
-			if (w->link != NULL &&
-			    now - w->sent_us > FETCH_TIMEOUT_US)
+			flink_t *f = w->link != NULL
+			    ? files_flink(self, w->link)
+			    : NULL;
+
+			if (f != NULL && now - w->sent_us > FETCH_TIMEOUT_US &&
+			    now - f->rx_us > FETCH_TIMEOUT_US) {
+				f->window = f->window / 2 > FETCH_WINDOW_MIN
+				    ? f->window / 2
+				    : FETCH_WINDOW_MIN;
 				want_refused(self, w, w->link, now);
+			}
 			else if (w->retry_us != 0 && now >= w->retry_us) {
 				w->retry_us = 0;
 				want_requeue(self, w);

@@ -39,6 +39,7 @@
 /* Messages read from one socket per wake-up, so that no neighbour can
  * starve the control socket or the other links. */
 #define READ_BATCH 64
+#define READ_BYTES (4 * 1024 * 1024)
 #define SEND_HWM 10000
 
 enum link_state { LINK_PROBING, LINK_HELLO, LINK_UP };
@@ -951,10 +952,11 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 
 /* A message on the listening socket: from an admitted link, or the HELLO
  * that opens one. */
-static void
+static size_t
 mesh_on_router(mesh_t *self, int64_t now)
 {
 	zmsg_t *msg = zmsg_recv(self->router);
+	size_t size = msg != NULL ? zmsg_content_size(msg) : 0;
 	zframe_t *id, *first;
 	const char *key = NULL, *meta;
 	char keybuf[41];
@@ -964,7 +966,7 @@ mesh_on_router(mesh_t *self, int64_t now)
 	admit_info_t info;
 
 	if (msg == NULL)
-		return;
+		return 0;
 	id = zmsg_pop(msg);
 	first = zmsg_first(msg);
 	/* The metadata belongs to the frame, which decoding frees: keep a
@@ -987,7 +989,7 @@ mesh_on_router(mesh_t *self, int64_t now)
 		free(cause);
 		self->bad_messages++;
 		zframe_destroy(&id);
-		return;
+		return size;
 	}
 	if (link == NULL) {
 		zmsg_t *reply;
@@ -1049,6 +1051,7 @@ mesh_on_router(mesh_t *self, int64_t now)
 done:
 	wire_msg_destroy(&m);
 	zframe_destroy(&id);
+	return size;
 }
 
 static void
@@ -1193,10 +1196,12 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 		}
 		if (self->router != NULL &&
 		    items[i].socket == zsock_resolve(self->router)) {
-			for (int k = 0; k < READ_BATCH &&
+			size_t bytes = 0;
+
+			for (int k = 0; k < READ_BATCH && bytes < READ_BYTES &&
 			     (zsock_events(self->router) & ZMQ_POLLIN);
 			     k++)
-				mesh_on_router(self, now);
+				bytes += mesh_on_router(self, now);
 			continue;
 		}
 		for (link_t *l = zlist_first(self->links); l != NULL;
@@ -1204,7 +1209,12 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 			if (l->dealer == NULL ||
 			    items[i].socket != zsock_resolve(l->dealer))
 				continue;
+			/* A budget in bytes too: 64 chunks would keep the
+			 * control socket waiting for a quarter of a second. */
+			uint64_t start = l->bytes_in;
+
 			for (int k = 0; k < READ_BATCH && l->dealer != NULL &&
+			     l->bytes_in - start < READ_BYTES &&
 			     (zsock_events(l->dealer) & ZMQ_POLLIN);
 			     k++)
 				mesh_on_dealer(self, l, now);
