@@ -91,7 +91,7 @@ app_rpc(
 	char *code = NULL, *cause = NULL;
 	int st;
 
-	st = self->call(self->call_arg, method, params,
+	st = self->call(self->call_arg, method, params, NULL, 0, NULL, NULL,
 	    (flags & RPC_BG) ? APP_BG_TIMEOUT_MS : APP_TIMEOUT_MS, &result,
 	    &code, &cause);
 	switch (st) {
@@ -1979,7 +1979,8 @@ fake_fail(char **code, char **cause, const char *c, const char *why)
 }
 
 static int
-fake_call(void *arg, const char *method, json_t *params, int timeout_ms,
+fake_call(void *arg, const char *method, json_t *params, const void *data,
+    size_t len, void **data_out, size_t *len_out, int timeout_ms,
     json_t **result, char **code, char **cause)
 {
 	struct fake *f = arg;
@@ -1988,6 +1989,10 @@ fake_call(void *arg, const char *method, json_t *params, int timeout_ms,
 	char id[65];
 
 	(void)timeout_ms;
+	(void)data;
+	(void)len;
+	(void)data_out;
+	(void)len_out;
 	*result = NULL;
 	json_array_append_new(f->calls, json_string(method));
 	json_decref(f->last);

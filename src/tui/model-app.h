@@ -13,24 +13,13 @@
 #include <jansson.h>
 
 #include "model-alert.h"
+#include "model-call.h"
 #include "model-input.h"
 #include "model-map.h"
 #include "model-room.h"
 #include "tui.h"
 
 enum app_view { VIEW_CHAT, VIEW_MAP, VIEW_STATUS, VIEW_HELP };
-
-enum app_call_status {
-	APP_CALL_OK,        /* *result holds the result */
-	APP_CALL_FAILED,    /* the daemon refused: *code and *cause say why */
-	APP_CALL_NO_DAEMON, /* nobody answered: *cause says why */
-};
-
-/* Calls method with params (taken, may be NULL), waiting at most
- * timeout_ms. Sets *result (caller owns) or *cause and *code (caller
- * frees; *code may stay NULL). Returns an enum app_call_status. */
-typedef int (*app_call_fn)(void *arg, const char *method, json_t *params,
-    int timeout_ms, json_t **result, char **code, char **cause);
 
 struct app_options {
 	const char *dir;  /* the data directory, for messages */
