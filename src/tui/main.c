@@ -24,7 +24,6 @@
 #include "util.h"
 #include "view.h"
 
-#define POLL_MS         250 /* the longest the loop sleeps */
 #define EVENTS_PER_TURN 500 /* then the screen is drawn */
 
 static const char usage_text[] = "usage: ioe-tui [-ChV] [-d DIR] [-u USER]\n";
@@ -247,7 +246,8 @@ main(int argc, char **argv)
 			app->dirty = false;
 			view_draw(app);
 		}
-		if (zmq_poll(items, 2, POLL_MS) < 0 && errno != EINTR)
+		if (zmq_poll(items, 2, app_poll_ms(app, time_mono_us())) < 0 &&
+		    errno != EINTR)
 			break;
 		if (items[0].revents & ZMQ_POLLIN)
 			tui_events(sub, app);

@@ -93,6 +93,7 @@ files_free(files_t *self)
 	free(self->dir);
 	free(self->error);
 	free(self->select);
+	free(self->note);
 	json_decref(self->stat);
 	memset(self, 0, sizeof *self);
 }
@@ -120,6 +121,14 @@ files_set_error(files_t *self, const char *error)
 	self->error = xstrdup(error);
 	files_clear(self);
 	self->loaded = false;
+}
+
+void
+files_set_note(files_t *self, int style, const char *text)
+{
+	free(self->note);
+	self->note = text != NULL ? xstrdup(text) : NULL;
+	self->note_style = style;
 }
 
 static int
@@ -500,8 +509,12 @@ files_listing(files_t *self, int width, int height, tui_rows_t *out)
 			tui_row_pad(row, style, width);
 	}
 	row = tui_rows_add(out);
-	tui_row_puts(row, TS_DIM,
-	    " NODES: how many nodes hold the file, * this one too", width);
+	if (self->note != NULL)
+		tui_row_printf(row, self->note_style, width, " %s", self->note);
+	else
+		tui_row_puts(row, TS_DIM,
+		    " NODES: how many nodes hold the file, * this one too",
+		    width);
 }
 
 void
@@ -605,7 +618,9 @@ model_files_test(bool verbose)
 	files_render(&f, 100, 20, &rows);
 	test_bounds(&rows, 100, 20);
 	assert(tui_rows_find(&rows, "loading..."));
-	assert(files_load(&f, json_object(), &cause) == -1);
+	ls = json_object();
+	assert(files_load(&f, ls, &cause) == -1);
+	json_decref(ls);
 	assert(strstr(cause, "entries") != NULL);
 	free(cause);
 	ls = json_loads("{\"path\":\"\",\"type\":\"dir\",\"entries\":["
@@ -680,6 +695,12 @@ model_files_test(bool verbose)
 	files_move(&f, -30);
 	files_render(&f, 80, 10, &rows);
 	assert(tui_rows_find(&rows, "f00") && !tui_rows_find(&rows, "f30"));
+	assert(tui_rows_find(&rows, "* this one too"));
+	files_set_note(&f, TS_ERROR, "cannot upload \x1b[2J");
+	files_render(&f, 80, 10, &rows);
+	assert(tui_rows_find(&rows, " cannot upload \\x1b[2J") &&
+	       !tui_rows_find(&rows, "* this one too"));
+	files_set_note(&f, TS_NORMAL, NULL);
 	files_set_error(&f, "unknown directory 'procedures/sub'");
 	files_render(&f, 80, 10, &rows);
 	assert(tui_rows_find(&rows, "unknown directory"));

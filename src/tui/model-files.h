@@ -37,6 +37,8 @@ typedef struct files {
 	char *select; /* the name to select once listed, or NULL */
 	char *error;  /* why the last listing failed, or NULL */
 	json_t *stat; /* files.stat of the file opened, or NULL */
+	char *note;   /* what the last transfer did, instead of the legend */
+	int note_style;
 	int stat_top; /* scroll of the details when they fill the body */
 } files_t;
 
@@ -53,6 +55,9 @@ void files_set_dir(files_t *self, const char *dir, const char *select);
 int files_load(files_t *self, json_t *result, char **cause);
 /* The listing could not be had: shown instead of the entries. */
 void files_set_error(files_t *self, const char *error);
+/* Shows text (made safe) under the listing in style, or the legend
+ * again (NULL): the status line is often too short for the whole of it. */
+void files_set_note(files_t *self, int style, const char *text);
 /* The selected entry, or NULL. */
 const files_entry_t *files_selected(const files_t *self);
 /* Moves the selection by delta entries, within the listing. */

@@ -15,6 +15,7 @@
 #include "model-files.h"
 #include "model-text.h"
 #include "model-xfer.h"
+#include "test-ledger.h"
 #include "util.h"
 
 enum {
@@ -237,8 +238,7 @@ xfer_call(xfer_t *self, app_call_fn call, void *arg, const char *method,
 	return result;
 }
 
-/* Checks a chunk against its hash (hex). */
-static bool
+bool
 xfer_chunk_ok(const void *data, size_t len, const char *hex)
 {
 	uint8_t h[SHA256_SIZE];
@@ -731,6 +731,9 @@ xfer_result(const xfer_t *self)
 {
 	char size[16];
 	bool down = self->kind == XFER_DOWN;
+	/* The local file by its name: the status line is short, and the
+	 * user just typed where it is. */
+	const char *local = files_path_base(self->local);
 
 	tui_size_text(self->size, size);
 	switch (self->state) {
@@ -738,25 +741,26 @@ xfer_result(const xfer_t *self)
 		return xstrdup(self->question);
 	case XFER_RUN:
 		return xasprintf("%s '%s'", down ? "downloading" : "uploading",
-		    down ? self->mesh : self->local);
+		    down ? self->mesh : local);
 	case XFER_DONE:
 		if (down)
 			return xasprintf("downloaded '%s' to '%s' (%s)",
-			    self->mesh, self->local, size);
-		return xasprintf("uploaded '%s' to '%s' (%s, id %.8s)",
-		    self->local, self->mesh, size,
-		    self->id != NULL ? self->id : "?");
+			    self->mesh, local, size);
+		return xasprintf("uploaded '%s' to '%s' (%s, id %.8s)", local,
+		    self->mesh, size, self->id != NULL ? self->id : "?");
 	case XFER_FAILED:
 		if (down)
 			return xasprintf("cannot download '%s': %s", self->mesh,
 			    self->error);
-		return xasprintf("cannot upload '%s' to '%s': %s", self->local,
+		return xasprintf("cannot upload '%s' to '%s': %s", local,
 		    self->mesh, self->error);
 	case XFER_CANCELLED:
+		/* Short, for the status line: the part is named as
+		 * the user named the target. */
 		if (down && self->step >= DOWN_FETCH)
-			return xasprintf("download of '%s' cancelled; '%s' "
-			                 "is kept: download again to resume",
-			    self->mesh, self->part);
+			return xasprintf("download cancelled; '%s' is kept: "
+			                 "download again to resume",
+			    files_path_base(self->part));
 		if (down)
 			return xasprintf(
 			    "download of '%s' cancelled", self->mesh);
@@ -766,185 +770,15 @@ xfer_result(const xfer_t *self)
 	return xstrdup("?");
 }
 
-/* --- self-test: a fake daemon with one chunk store and one tree -------------
+/* --- self-test ------------------------------------------------------------
  */
-
-struct fake_chunk {
-	char hash[65];
-	unsigned char *data;
-	size_t len;
-};
-
-struct fake {
-	struct fake_chunk *c;
-	size_t n;
-	json_t *tree;  /* path: {id, size, mode, chunk_size, chunks} */
-	json_t *calls; /* [method, ...] */
-	int absent;    /* chunk.get says have:false so many times */
-	bool corrupt;  /* chunk.get sends a wrong byte */
-	bool quota;    /* check and chunk.put refuse */
-	bool down;     /* no daemon */
-	int64_t used;  /* bytes of chunks */
-};
-
-static struct fake_chunk *
-fake_find(struct fake *f, const char *hash)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		if (strcmp(f->c[i].hash, hash) == 0)
-			return &f->c[i];
-	}
-	return NULL;
-}
-
-static int
-fake_refuse(char **code, char **cause, const char *c, const char *why)
-{
-	*code = xstrdup(c);
-	*cause = xstrdup(why);
-	return APP_CALL_FAILED;
-}
-
-static int
-fake_call(void *arg, const char *method, json_t *params, const void *data,
-    size_t len, void **data_out, size_t *len_out, int timeout_ms,
-    json_t **result, char **code, char **cause)
-{
-	struct fake *f = arg;
-	const char *path = jstr(params, "path"), *hash = jstr(params, "hash");
-	json_t *file = path != NULL ? json_object_get(f->tree, path) : NULL;
-	int st = APP_CALL_OK;
-
-	(void)timeout_ms;
-	*result = NULL;
-	if (data_out != NULL)
-		*data_out = NULL;
-	json_array_append_new(f->calls, json_string(method));
-	if (f->down) {
-		*cause = xstrdup("no daemon answers at 'test'");
-		st = APP_CALL_NO_DAEMON;
-	} else if (strcmp(method, "files.check") == 0) {
-		if (f->quota)
-			st = fake_refuse(code, cause, "quota_exceeded",
-			    "this node holds 9 MiB of its quota of 10 MiB; "
-			    "the file needs 3 MiB more");
-		else if (path[0] == '/')
-			st = fake_refuse(code, cause, "invalid",
-			    "a mesh path is relative to the mesh's root");
-		else
-			*result = json_pack("{s:s, s:s?, s:i}", "path", path,
-			    "exists",
-			    json_object_get(f->tree, path) == NULL ? NULL
-			    : json_object_get(
-			          json_object_get(f->tree, path), "dir") != NULL
-			        ? "dir"
-			        : "file",
-			    "free", 1 << 30);
-	} else if (strcmp(method, "files.chunk.put") == 0) {
-		if (f->quota)
-			st = fake_refuse(
-			    code, cause, "quota_exceeded", "quota exceeded");
-		else if (data == NULL || len > XFER_CHUNK_SIZE ||
-		         !xfer_chunk_ok(data, len, hash))
-			st = fake_refuse(code, cause, "invalid",
-			    "the chunk does not match its hash");
-		else if (fake_find(f, hash) == NULL) {
-			f->c = realloc(f->c, (f->n + 1) * sizeof *f->c);
-			assert(f->c != NULL);
-			snprintf(f->c[f->n].hash, 65, "%s", hash);
-			f->c[f->n].data = xcalloc(1, len + 1);
-			memcpy(f->c[f->n].data, data, len);
-			f->c[f->n].len = len;
-			f->n++;
-			f->used += (int64_t)len;
-		}
-		if (st == APP_CALL_OK)
-			*result =
-			    json_pack("{s:s, s:b}", "hash", hash, "stored", 1);
-	} else if (strcmp(method, "files.put") == 0) {
-		json_t *h;
-		size_t i;
-		char id[65], (*hs)[65];
-		size_t n = json_array_size(json_object_get(params, "chunks"));
-
-		hs = xcalloc(n + 1, sizeof *hs);
-		json_array_foreach(json_object_get(params, "chunks"), i, h)
-		{
-			snprintf(hs[i], 65, "%s", json_string_value(h));
-			if (fake_find(f, hs[i]) == NULL)
-				st = fake_refuse(code, cause, "invalid",
-				    "a chunk is not on this node");
-		}
-		if (st == APP_CALL_OK) {
-			xfer_manifest_id(
-			    json_integer_value(json_object_get(params, "size")),
-			    XFER_CHUNK_SIZE, (const char(*)[65])hs, n, id);
-			json_object_set_new(f->tree, path,
-			    json_pack("{s:s, s:O, s:O, s:i, s:O, s:O?}", "id",
-			        id, "size", json_object_get(params, "size"),
-			        "mode", json_object_get(params, "mode"),
-			        "chunk_size", XFER_CHUNK_SIZE, "chunks",
-			        json_object_get(params, "chunks"), "user",
-			        json_object_get(params, "user")));
-			*result = json_pack("{s:s, s:s, s:O, s:s}", "path",
-			    path, "id", id, "size",
-			    json_object_get(params, "size"), "entry", "e1");
-		}
-		free(hs);
-	} else if (strcmp(method, "files.manifest") == 0) {
-		if (file == NULL)
-			st = fake_refuse(code, cause, "not_found",
-			    "no file 'x' in the mesh");
-		else {
-			*result = json_deep_copy(file);
-			json_object_set_new(*result, "path", json_string(path));
-		}
-	} else if (strcmp(method, "files.fetch") == 0)
-		*result = json_pack("{s:s, s:i, s:i}", "id", jstr(params, "id"),
-		    "chunks", 0, "missing", 0);
-	else if (strcmp(method, "files.chunk.get") == 0) {
-		struct fake_chunk *c = fake_find(f, hash);
-
-		if (c == NULL || f->absent > 0) {
-			f->absent -= f->absent > 0;
-			*result = json_pack("{s:s, s:b, s:[s]}", "hash", hash,
-			    "have", 0, "sources", "bravo");
-		} else {
-			*result =
-			    json_pack("{s:s, s:b}", "hash", hash, "have", 1);
-			*data_out = xcalloc(1, c->len + 1);
-			memcpy(*data_out, c->data, c->len);
-			if (f->corrupt)
-				((unsigned char *)*data_out)[0] ^= 1;
-			*len_out = c->len;
-		}
-	} else
-		st = fake_refuse(
-		    code, cause, "unknown_method", "unknown method");
-	json_decref(params);
-	return st;
-}
-
-static bool
-fake_called(struct fake *f, const char *method)
-{
-	json_t *m;
-	size_t i;
-
-	json_array_foreach(f->calls, i, m)
-	{
-		if (strcmp(json_string_value(m), method) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* Steps x until it ends (or steps run out), time going by dt each. */
 static void
-run(xfer_t *x, struct fake *f, int64_t *now, int64_t dt, int steps)
+run(xfer_t *x, test_ledger_t *f, int64_t *now, int64_t dt, int steps)
 {
 	for (int i = 0; i < steps && x->state == XFER_RUN; i++) {
-		xfer_step(x, fake_call, f, *now);
+		xfer_step(x, test_ledger_call, f, *now);
 		*now += dt;
 	}
 }
@@ -976,7 +810,7 @@ same_file(const char *a, const char *b)
 void
 model_xfer_test(bool verbose)
 {
-	struct fake f = {0};
+	test_ledger_t *f = test_ledger_new();
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl, *dir, *src, *dst, *part, *cause, *msg, id[65];
 	xfer_t *x;
@@ -986,8 +820,6 @@ model_xfer_test(bool verbose)
 	const char(*none)[65] = NULL;
 
 	(void)verbose;
-	f.tree = json_object();
-	f.calls = json_array();
 	tmpl = xasprintf(
 	    "%s/ioe-xfer-XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	assert((dir = mkdtemp(tmpl)) != NULL);
@@ -1014,32 +846,32 @@ model_xfer_test(bool verbose)
 	x = xfer_upload_new(src, "docs/src.bin", "alice", now, &cause);
 	assert(x != NULL && x->nchunks == 3 && xfer_active(x));
 	assert(xfer_wait_ms(x, now) == 0);
-	run(x, &f, &now, 100000, 100);
-	assert(x->state == XFER_DONE && f.n == 3);
-	assert(json_object_get(f.tree, "docs/src.bin") != NULL);
-	assert(strcmp(jstr(json_object_get(f.tree, "docs/src.bin"), "user"),
+	run(x, f, &now, 100000, 100);
+	assert(x->state == XFER_DONE && f->n == 3);
+	assert(json_object_get(f->tree, "docs/src.bin") != NULL);
+	assert(strcmp(jstr(json_object_get(f->tree, "docs/src.bin"), "user"),
 	           "alice") == 0);
 	assert(x->done == x->size && xfer_rate(x, now) > 0);
 	msg = xfer_result(x);
-	assert(strstr(msg, "uploaded '") != NULL &&
-	       strstr(msg, "to 'docs/src.bin' (2.5 MiB, id ") != NULL);
+	assert(strstr(msg, "uploaded 'src.bin' to 'docs/src.bin' (2.5 MiB, "
+	                   "id ") != NULL);
 	free(msg);
 	xfer_destroy(&x);
 	assert(x == NULL);
 
 	/* Download it: manifest, fetch, chunk by chunk (one not there yet:
 	 * asked again later), into the part, then renamed. */
-	f.absent = 2;
+	f->absent = 2;
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
 	assert(x != NULL && x->state == XFER_RUN);
-	xfer_step(x, fake_call, &f, now); /* manifest */
-	xfer_step(x, fake_call, &f, now); /* fetch */
-	assert(x->nchunks == 3 && fake_called(&f, "files.fetch"));
-	xfer_step(x, fake_call, &f, now);
+	xfer_step(x, test_ledger_call, f, now); /* manifest */
+	xfer_step(x, test_ledger_call, f, now); /* fetch */
+	assert(x->nchunks == 3 && test_ledger_called(f, "files.fetch"));
+	xfer_step(x, test_ledger_call, f, now);
 	assert(x->note != NULL && strstr(x->note, "waiting for chunk 1/3") &&
 	       xfer_wait_ms(x, now) > 0);
-	xfer_step(x, fake_call, &f, now); /* too early: nothing */
-	assert(x->done == 0 && f.absent == 1);
+	xfer_step(x, test_ledger_call, f, now); /* too early: nothing */
+	assert(x->done == 0 && f->absent == 1);
 	now += XFER_RETRY_US;
 	tui_row_init(&row);
 	xfer_progress_row(x, now, 100, &row);
@@ -1048,11 +880,12 @@ model_xfer_test(bool verbose)
 	assert(strstr(msg, "down") && strstr(msg, "src.bin") &&
 	       strstr(msg, "0%") && strstr(msg, "waiting for chunk 1/3"));
 	free(msg);
-	run(x, &f, &now, 300000, 100);
+	run(x, f, &now, 300000, 100);
 	assert(x->state == XFER_DONE && same_file(src, dst));
 	assert(stat(part, &st) != 0);
 	msg = xfer_result(x);
-	assert(strstr(msg, "downloaded 'docs/src.bin' to '") != NULL);
+	assert(strcmp(msg, "downloaded 'docs/src.bin' to 'dst.bin' (2.5 "
+	                   "MiB)") == 0);
 	free(msg);
 	xfer_destroy(&x);
 
@@ -1071,8 +904,8 @@ model_xfer_test(bool verbose)
 	 * chunks and asks only for the rest. */
 	unlink(dst);
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
-	json_array_clear(f.calls);
-	run(x, &f, &now, 100000, 4); /* manifest, fetch, two chunks */
+	json_array_clear(f->calls);
+	run(x, f, &now, 100000, 4); /* manifest, fetch, two chunks */
 	assert(x->next == 2 && x->state == XFER_RUN);
 	tui_row_clear(&row);
 	xfer_progress_row(x, now, 100, &row);
@@ -1084,59 +917,59 @@ model_xfer_test(bool verbose)
 	free(msg);
 	xfer_destroy(&x);
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
-	json_array_clear(f.calls);
-	run(x, &f, &now, 100000, 100);
+	json_array_clear(f->calls);
+	run(x, f, &now, 100000, 100);
 	assert(x->state == XFER_DONE && same_file(src, dst));
 	assert(x->resumed == 2 * XFER_CHUNK_SIZE);
-	assert(json_array_size(f.calls) == 3); /* manifest, fetch, 1 chunk */
+	assert(json_array_size(f->calls) == 3); /* manifest, fetch, 1 chunk */
 	xfer_destroy(&x);
 
 	/* A chunk that does not match its hash fails the download. */
 	unlink(dst);
-	f.corrupt = true;
+	f->corrupt = true;
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
-	run(x, &f, &now, 100000, 100);
+	run(x, f, &now, 100000, 100);
 	assert(x->state == XFER_FAILED && strstr(x->error, "hash"));
-	f.corrupt = false;
+	f->corrupt = false;
 	xfer_destroy(&x);
 	unlink(part);
 
 	/* A chunk that never comes: given up after XFER_STALL_US. */
-	f.absent = 1 << 30;
+	f->absent = 1 << 30;
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
-	run(x, &f, &now, 1000000, 200);
+	run(x, f, &now, 1000000, 200);
 	assert(x->state == XFER_FAILED && strstr(x->error, "no node sent"));
-	f.absent = 0;
+	f->absent = 0;
 	xfer_destroy(&x);
 	unlink(part);
 
 	/* No such file in the mesh; no daemon. */
 	x = xfer_download_new("nope", dst, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED);
 	msg = xfer_result(x);
 	assert(strcmp(msg, "cannot download 'nope': no file 'x' in the "
 	                   "mesh") == 0);
 	free(msg);
 	xfer_destroy(&x);
-	f.down = true;
+	f->down = true;
 	x = xfer_download_new("docs/src.bin", dst, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED && strstr(x->error, "no daemon"));
 	xfer_destroy(&x);
-	f.down = false;
+	f->down = false;
 
 	/* An empty file has no chunk, and an id all the same. */
 	write_bytes(src, 0, 0);
 	x = xfer_upload_new(src, "empty", NULL, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_DONE && x->id != NULL);
 	xfer_destroy(&x);
 	write_bytes(dst, 5, 0);
 	x = xfer_download_new("empty", dst, now, &cause);
 	assert(x->state == XFER_ASK);
 	xfer_answer(x, true, now);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_DONE && stat(dst, &st) == 0 && st.st_size == 0);
 	xfer_destroy(&x);
 
@@ -1150,57 +983,57 @@ model_xfer_test(bool verbose)
 	assert(strstr(cause, "not a regular file") != NULL);
 	free(cause);
 	write_bytes(src, 100, 2);
-	json_array_clear(f.calls);
+	json_array_clear(f->calls);
 	x = xfer_upload_new(src, "/abs", NULL, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED);
 	msg = xfer_result(x);
-	assert(strstr(msg, "cannot upload '") &&
-	       strstr(msg, "to '/abs': a mesh path is relative"));
+	assert(strstr(msg, "cannot upload 'src.bin' to '/abs': a mesh path "
+	                   "is relative"));
 	free(msg);
 	xfer_destroy(&x);
-	f.quota = true;
+	f->quota = true;
 	x = xfer_upload_new(src, "q", NULL, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED && strstr(x->error, "quota"));
-	assert(!fake_called(&f, "files.put"));
+	assert(!test_ledger_called(f, "files.put"));
 	xfer_destroy(&x);
-	f.quota = false;
+	f->quota = false;
 	/* Into a directory of the mesh; over a file, asked first. */
-	json_object_set_new(f.tree, "docs", json_pack("{s:b}", "dir", 1));
+	json_object_set_new(f->tree, "docs", json_pack("{s:b}", "dir", 1));
 	x = xfer_upload_new(src, "docs", NULL, now, &cause);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_ASK && strcmp(x->mesh, "docs/src.bin") == 0);
 	assert(strstr(x->question, "new version"));
 	xfer_short(x, id);
 	assert(strcmp(id, "up: y/n?") == 0);
 	xfer_answer(x, true, now);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_DONE);
 	assert(json_integer_value(json_object_get(
-	           json_object_get(f.tree, "docs/src.bin"), "size")) == 100);
+	           json_object_get(f->tree, "docs/src.bin"), "size")) == 100);
 	xfer_destroy(&x);
 	/* A file written while it is sent is not put. */
 	write_bytes(src, XFER_CHUNK_SIZE + 10, 3);
-	json_array_clear(f.calls);
+	json_array_clear(f->calls);
 	x = xfer_upload_new(src, "changing", NULL, now, &cause);
-	run(x, &f, &now, 1000, 2); /* check, first chunk */
+	run(x, f, &now, 1000, 2); /* check, first chunk */
 	write_bytes(src, XFER_CHUNK_SIZE + 20, 4);
-	run(x, &f, &now, 1000, 10);
+	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED && strstr(x->error, "changed"));
-	assert(!fake_called(&f, "files.put"));
+	assert(!test_ledger_called(f, "files.put"));
 	msg = xfer_result(x);
 	assert(strstr(msg, "changed while it was sent: nothing was put"));
 	free(msg);
 	xfer_destroy(&x);
 	/* Cancelled: nothing put. */
 	x = xfer_upload_new(src, "cancelled", NULL, now, &cause);
-	run(x, &f, &now, 1000, 2);
+	run(x, f, &now, 1000, 2);
 	xfer_cancel(x);
 	msg = xfer_result(x);
 	assert(strstr(msg, "nothing was put") != NULL);
 	free(msg);
-	assert(!fake_called(&f, "files.put"));
+	assert(!test_ledger_called(f, "files.put"));
 	xfer_destroy(&x);
 
 	/* The progress row: bar, percentage, bytes, rate, time left, in
@@ -1234,9 +1067,5 @@ model_xfer_test(bool verbose)
 	free(src);
 	free(dst);
 	free(part);
-	for (size_t i = 0; i < f.n; i++)
-		free(f.c[i].data);
-	free(f.c);
-	json_decref(f.tree);
-	json_decref(f.calls);
+	test_ledger_destroy(&f);
 }
