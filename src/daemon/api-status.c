@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "files.h"
 #include "mesh.h"
 #include "proto.h"
 #include "util.h"
@@ -30,6 +31,8 @@ api_status_exec(node_t *node, json_t *params, api_error_t *err)
 	    (json_int_t)store_fork_count(node->store), "mesh_problem", problem,
 	    "beacon_problem",
 	    node->mesh != NULL ? mesh_beacon_problem(node->mesh) : NULL);
+	if (node->files != NULL)
+		json_object_set_new(r, "files", files_status(node->files));
 	return r;
 }
 

@@ -4,14 +4,13 @@
 #include "proto.h"
 #include "util.h"
 
-static json_t *
-api_verify_exec(node_t *node, json_t *params, api_error_t *err)
+json_t *
+api_verify_ledger(node_t *node, api_error_t *err)
 {
 	store_verify_result_t result;
 	char *cause = NULL, id[2 * ENTRY_ID_SIZE + 1];
 	json_t *obj;
 
-	(void)params;
 	if (store_verify(node->store, &result, &cause) != 0) {
 		api_fail(err, CTL_E_STORE, "%s", cause);
 		free(cause);
@@ -25,6 +24,13 @@ api_verify_exec(node_t *node, json_t *params, api_error_t *err)
 		json_object_set_new(obj, "reason", json_string(result.reason));
 	}
 	return obj;
+}
+
+static json_t *
+api_verify_exec(node_t *node, json_t *params, api_error_t *err)
+{
+	(void)params;
+	return api_verify_ledger(node, err);
 }
 
 const api_method_t api_verify = {

@@ -43,6 +43,19 @@ static const api_method_t *const api_methods[] = {
 	&api_role_deputy,
 	&api_role_list,
 	&api_export,
+	&api_files_check,
+	&api_files_chunk_put,
+	&api_files_put,
+	&api_files_mkdir,
+	&api_files_mv,
+	&api_files_rm,
+	&api_files_ls,
+	&api_files_stat,
+	&api_files_log,
+	&api_files_manifest,
+	&api_files_fetch,
+	&api_files_chunk_get,
+	&api_files_verify,
 };
 
 const api_method_t *

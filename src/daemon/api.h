@@ -54,6 +54,22 @@ extern const api_method_t api_role_unassign;
 extern const api_method_t api_role_deputy;
 extern const api_method_t api_role_list;
 extern const api_method_t api_export;
+extern const api_method_t api_files_check;
+extern const api_method_t api_files_chunk_put;
+extern const api_method_t api_files_put;
+extern const api_method_t api_files_mkdir;
+extern const api_method_t api_files_mv;
+extern const api_method_t api_files_rm;
+extern const api_method_t api_files_ls;
+extern const api_method_t api_files_stat;
+extern const api_method_t api_files_log;
+extern const api_method_t api_files_manifest;
+extern const api_method_t api_files_fetch;
+extern const api_method_t api_files_chunk_get;
+extern const api_method_t api_files_verify;
+
+/* The result of "verify": the whole log checked. */
+json_t *api_verify_ledger(node_t *node, api_error_t *err);
 
 const api_method_t *api_find(const char *name);
 

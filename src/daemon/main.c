@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "datadir.h"
 #include "log.h"
+#include "files.h"
 #include "mesh.h"
 #include "node.h"
 #include "proto.h"
@@ -235,6 +236,13 @@ run(ctl_server_t *server, mesh_t *mesh)
 			mesh_handle(mesh, items + 1, n - 1);
 		}
 		timeout = mesh_tick(mesh);
+		if (mesh_node(mesh)->files != NULL) {
+			long t = files_tick(mesh_node(mesh)->files,
+			    time_mono_us());
+
+			if (t < timeout)
+				timeout = t;
+		}
 		/* Alerts past their deadline, about once a second. */
 		if (time_mono_us() - chat_us >= 1000000) {
 			chat_tick(mesh_node(mesh));
@@ -295,10 +303,13 @@ main(int argc, char **argv)
 	if ((lock = daemon_lock(dir, &cause)) < 0)
 		die(cause);
 	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
+	    (node->files = files_new(node, &conf, &cause)) == NULL ||
 	    (server = ctl_server_new(node, &cause)) == NULL ||
 	    (mesh = mesh_new(node, &conf, &cause)) == NULL) {
 		ctl_server_destroy(&server);
 		daemon_unlock(dir, lock);
+		if (node != NULL)
+			files_destroy(&node->files);
 		node_destroy(&node);
 		die(cause);
 	}
@@ -315,6 +326,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	mesh_destroy(&mesh);
 	ctl_server_destroy(&server);
+	files_destroy(&node->files);
 	node_destroy(&node);
 	daemon_unlock(dir, lock);
 	conf_free(&conf);

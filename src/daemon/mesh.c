@@ -12,6 +12,7 @@
 #include "gossip.h"
 #include "keyprobe.h"
 #include "log.h"
+#include "files.h"
 #include "mesh.h"
 #include "util.h"
 #include "wire.h"
@@ -259,12 +260,20 @@ link_down(mesh_t *self, link_t *link, int64_t now)
 	link->theirs = NULL;
 	link->ntheirs = 0;
 	link->next_us = now + link->backoff_us;
+	if (self->node->files != NULL)
+		files_link_down(self->node->files, link);
 	if (link->backoff_us < BACKOFF_MAX_US) {
 		link->backoff_us *= 2;
 		if (link->backoff_us > BACKOFF_MAX_US)
 			link->backoff_us = BACKOFF_MAX_US;
 	}
-	(void)self;
+}
+
+/* The fetcher's way onto a link. */
+static void
+mesh_files_send(void *arg, void *link, zmsg_t **msg)
+{
+	mesh_send(arg, link, msg);
 }
 
 static void
@@ -277,6 +286,8 @@ mesh_drop(mesh_t *self, link_t *link, int64_t now)
 			log_warning("link from '%s' is down: %s",
 			    link->peer.name,
 			    link->error != NULL ? link->error : "?");
+		if (self->node->files != NULL)
+			files_link_down(self->node->files, link);
 		zlist_remove(self->links, link);
 		link_destroy(&link);
 	}
@@ -400,6 +411,8 @@ mesh_new(node_t *node, const conf_t *conf, char **cause)
 	char host[256], port[16];
 
 	self->node = node;
+	if (node->files != NULL)
+		files_set_sender(node->files, mesh_files_send, self);
 	self->links = zlist_new();
 	self->gossip = gossip_new(node->identity->key_hex);
 	node->flood = mesh_flood_cb;
@@ -798,6 +811,8 @@ link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
 	log_info("link %s '%s' (%s) is up", link->outgoing ? "to" : "from",
 	    peer->name, link->endpoint != NULL ? link->endpoint : "?");
 	mesh_send_summary(self, link, now);
+	if (self->node->files != NULL)
+		files_link_up(self->node->files, link);
 	/* The map changed: say so now rather than at the next round. */
 	self->gossip_us = 0;
 }
@@ -908,6 +923,20 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 			link_check_progress(node, link);
 		link->want_out = false;
 		mesh_pull(self, link, now);
+		break;
+	case WIRE_CHUNK_WANT:
+		if (node->files == NULL)
+			break;
+		reply = files_serve(node->files, m->hash);
+		mesh_send(self, link, &reply);
+		break;
+	case WIRE_CHUNK:
+		if (node->files != NULL)
+			files_on_chunk(node->files, link, m->hash, &m->data);
+		break;
+	case WIRE_CHUNK_NONE:
+		if (node->files != NULL)
+			files_on_none(node->files, link, m->hash);
 		break;
 	case WIRE_GOSSIP:
 		if (gossip_receive(self->gossip, m->text, now, &cause))

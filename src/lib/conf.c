@@ -96,6 +96,54 @@ conf_set_chat_max_bytes(conf_t *self, const char *value, char **cause)
 	    &self->chat_max_bytes, cause);
 }
 
+/* A size in bytes, with an optional K, M, G or T (powers of 1024). */
+static int
+conf_set_files_quota(conf_t *self, const char *value, char **cause)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n;
+	const char *u;
+	char *end;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || errno != 0 ||
+	    (*end != '\0' && (end[1] != '\0' ||
+				 (u = strchr(units, toupper(
+				      (unsigned char)*end))) == NULL)))
+		return fail(cause, "bad files.quota '%s': a number of bytes, "
+				   "with K, M, G or T after it if you like",
+		    value);
+	if (*end != '\0') {
+		for (const char *p = units; p <= u; p++) {
+			if (n > (UINT64_MAX >> 10))
+				return fail(cause, "bad files.quota '%s': too "
+						   "large",
+				    value);
+			n <<= 10;
+		}
+	}
+	self->files_quota = n;
+	return 0;
+}
+
+static int
+conf_set_files_replicas(conf_t *self, const char *value, char **cause)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
+	    n > 1000)
+		return fail(cause, "bad files.replicas '%s': a number of nodes "
+				   "within 0..1000 (0: every node)",
+		    value);
+	self->files_replicas = (unsigned)n;
+	return 0;
+}
+
 int
 conf_check_endpoint(const char *endpoint, const char *what, char **cause)
 {
@@ -209,6 +257,9 @@ static const struct conf_key {
 	{ "journal.max_bytes", conf_set_journal_max_bytes, "a number", false },
 	{ "chat", NULL, "a mapping", false },
 	{ "chat.max_bytes", conf_set_chat_max_bytes, "a number", false },
+	{ "files", NULL, "a mapping", false },
+	{ "files.quota", conf_set_files_quota, "a size", false },
+	{ "files.replicas", conf_set_files_replicas, "a number", false },
 };
 
 static const struct conf_key *
@@ -499,6 +550,14 @@ conf_test(bool verbose)
 	assert(conf.store_sync == STORE_SYNC_NORMAL);
 	assert(conf.journal_max_bytes == 100);
 	conf_free(&conf);
+	conf_defaults(&conf);
+	assert(conf.files_quota == 0 && conf.files_replicas == 0);
+	assert(conf_test_load(&conf, dir,
+		   "files:\n  quota: 2G\n  replicas: 3\n") == NULL);
+	assert(conf.files_quota == UINT64_C(2) << 30 && conf.files_replicas == 3);
+	assert(conf_test_load(&conf, dir, "files:\n  quota: 1500\n") == NULL);
+	assert(conf.files_quota == 1500);
+	conf_free(&conf);
 
 	assert(conf_test_load(&conf, dir,
 		   "listen: tcp://127.0.0.1:7100\npeers:\n  - tcp://a:1\n"
@@ -538,6 +597,11 @@ conf_test(bool verbose)
 	conf_test_refused(dir, "journal:\n  max_bytes: 0\n", ":2: bad journal.max_bytes 0");
 	conf_test_refused(dir, "journal:\n  max_bytes: 99999999\n", "within 1..");
 	conf_test_refused(dir, "journal:\n  max_bytes: ten\n", "not a whole number");
+	conf_test_refused(dir, "files:\n  quota: 10X\n", ":2: bad files.quota '10X'");
+	conf_test_refused(dir, "files:\n  quota: -1\n", "bad files.quota");
+	conf_test_refused(dir, "files:\n  quota: 99999999T\n", "too large");
+	conf_test_refused(dir, "files:\n  replicas: 1001\n", "within 0..1000");
+	conf_test_refused(dir, "files:\n  replicas: [1]\n", "files.replicas");
 	conf_test_refused(dir, "name: a\nname: b\n",
 	    ":2: duplicate key 'name' (first on line 1)");
 	conf_test_refused(dir, "name: a\n  bad: [\n", "ioe.yaml:");

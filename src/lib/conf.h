@@ -21,6 +21,8 @@ typedef struct conf {
 	bool beacon_enabled;		/* beacon.enabled */
 	int beacon_port;		/* beacon.port (UDP) */
 	char *beacon_interface;		/* beacon.interface; NULL: any */
+	uint64_t files_quota;		/* files.quota, bytes; 0: none */
+	unsigned files_replicas;	/* files.replicas; 0: every node */
 } conf_t;
 
 #define CONF_BEACON_PORT_DEFAULT 7199

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blobs.h"
 #include "conf.h"
 #include "crypto.h"
 #include "entry.h"
+#include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
 #include "pki.h"
@@ -18,6 +20,7 @@
 #include "selftest.h"
 
 void util_test(bool verbose);
+void views_files_test(bool verbose);
 
 static const selftest_t tests[] = {
 	{ "util", util_test },
@@ -29,6 +32,9 @@ static const selftest_t tests[] = {
 	{ "pki", pki_test },
 	{ "gossip", gossip_test },
 	{ "wire", wire_test },
+	{ "fpath", fpath_test },
+	{ "blobs", blobs_test },
+	{ "views-files", views_files_test },
 };
 
 int

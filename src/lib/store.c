@@ -128,6 +128,28 @@ static const char *const migrations[] = {
 	"CREATE TABLE read_marks ("
 	"  room TEXT NOT NULL, user TEXT NOT NULL, lamport INTEGER NOT NULL,"
 	"  PRIMARY KEY (room, user));",
+	/* 4: the file ledger (doc/files.md). */
+	"CREATE TABLE file_tree ("
+	"  path TEXT PRIMARY KEY, type TEXT NOT NULL, id BLOB,"
+	"  size INTEGER NOT NULL, mode INTEGER NOT NULL,"
+	"  user TEXT NOT NULL, node TEXT NOT NULL, author BLOB NOT NULL,"
+	"  time INTEGER NOT NULL, entry BLOB NOT NULL);"
+	"CREATE INDEX file_tree_id ON file_tree (id);"
+	"CREATE TABLE file_ops ("
+	"  entry BLOB PRIMARY KEY, lamport INTEGER NOT NULL,"
+	"  author BLOB NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,"
+	"  op TEXT NOT NULL, path TEXT NOT NULL, dest TEXT, id BLOB,"
+	"  size INTEGER, user TEXT NOT NULL, node TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL);"
+	"CREATE INDEX file_ops_order ON file_ops (lamport, author, seq);"
+	"CREATE TABLE manifests ("
+	"  id BLOB PRIMARY KEY, size INTEGER NOT NULL,"
+	"  chunk_size INTEGER NOT NULL, chunks BLOB NOT NULL);"
+	"CREATE TABLE file_holders ("
+	"  id BLOB NOT NULL, author BLOB NOT NULL, PRIMARY KEY (id, author));"
+	"CREATE TABLE files_applied ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1), lamport INTEGER NOT NULL,"
+	"  author BLOB NOT NULL, seq INTEGER NOT NULL);",
 };
 
 static int

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,65 @@
 #include "util.h"
 #include "views.h"
 #include "views-chat.h"
+#include "views-files.h"
+
+/* Binds and runs one statement with the parameters in fmt ('s' text,
+ * 'b' 32-byte blob (a key or an entry id), 'I' int64, 'n' null, whose
+ * argument is passed and ignored), as sqlite3_bind_* would one by one. Returns 0, or -1 with *cause. */
+int
+views_run(sqlite3 *db, char **cause, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	int rc, i = 1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return fail(cause, "cannot update a view: %s",
+		    sqlite3_errmsg(db));
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f != '\0'; f++, i++) {
+		switch (*f) {
+		case 's':
+			sqlite3_bind_text(s, i, va_arg(ap, const char *), -1,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'b':
+			sqlite3_bind_blob(s, i, va_arg(ap, const uint8_t *), 32,
+			    SQLITE_TRANSIENT);
+			break;
+		case 'I':
+			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		case 'n':
+			/* The caller passes the NULL value too. */
+			(void)va_arg(ap, const char *);
+			sqlite3_bind_null(s, i);
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(cause, "cannot update a view: %s",
+		    sqlite3_errmsg(db));
+	return 0;
+}
+
+/* The body as a JSON object, or NULL (logged) if it is not one. */
+json_t *
+views_body(const entry_t *e)
+{
+	json_t *body = json_loadb((const char *)e->body, e->body_len, 0, NULL);
+
+	if (body == NULL || !json_is_object(body)) {
+		log_warning("%s entry %llu has an unusable body; skipped",
+		    e->kind, (unsigned long long)e->seq);
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
 
 static int
 views_step(sqlite3 *db, sqlite3_stmt *s, char **cause)
@@ -177,13 +237,19 @@ static const struct {
 	{ "role.assign", views_chat_role },
 	{ "role.unassign", views_chat_role },
 	{ "role.deputy", views_chat_deputy },
+	{ "file.put", views_files_op },
+	{ "file.mkdir", views_files_op },
+	{ "file.mv", views_files_op },
+	{ "file.rm", views_files_op },
+	{ "file.have", views_files_have },
 };
 
 /* Every table derived from the log (read_marks is not: it is local). */
 static const char *const view_tables[] = {
 	"nodes", "journal", "revocations", "certificates", "users", "rooms",
 	"members", "messages_fts", "messages", "mentions", "alerts", "acks",
-	"escalations", "roles", "deputies",
+	"escalations", "roles", "deputies", "file_tree", "file_ops",
+	"manifests", "file_holders", "files_applied",
 };
 
 int

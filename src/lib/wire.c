@@ -17,6 +17,9 @@ static const char *const wire_names[] = {
 	[WIRE_WANT] = "WANT",
 	[WIRE_ENTRIES] = "ENTRIES",
 	[WIRE_GOSSIP] = "GOSSIP",
+	[WIRE_CHUNK_WANT] = "CHUNK_WANT",
+	[WIRE_CHUNK] = "CHUNK",
+	[WIRE_CHUNK_NONE] = "CHUNK_NONE",
 };
 
 const char *
@@ -141,6 +144,25 @@ wire_gossip(const char *json)
 
 /* A frame as a NUL-terminated string of at most max bytes with no NUL
  * inside. Caller frees. */
+zmsg_t *
+wire_chunk_ask(enum wire_command command, const uint8_t hash[32])
+{
+	zmsg_t *msg = wire_new(command);
+
+	zmsg_addmem(msg, hash, 32);
+	return msg;
+}
+
+zmsg_t *
+wire_chunk(const uint8_t hash[32], zframe_t **data)
+{
+	zmsg_t *msg = wire_new(WIRE_CHUNK);
+
+	zmsg_addmem(msg, hash, 32);
+	zmsg_append(msg, data);
+	return msg;
+}
+
 static char *
 wire_string(zframe_t *frame, size_t max, const char *what, char **cause)
 {
@@ -179,6 +201,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		[WIRE_HELLO] = 3, [WIRE_WELCOME] = 3, [WIRE_BYE] = 1,
 		[WIRE_PING] = 1, [WIRE_PONG] = 1, [WIRE_ENTRY] = 1,
 		[WIRE_SUMMARY] = 1, [WIRE_WANT] = 1, [WIRE_GOSSIP] = 1,
+		[WIRE_CHUNK_WANT] = 1, [WIRE_CHUNK] = 2, [WIRE_CHUNK_NONE] = 1,
 	};
 	zmsg_t *msg = *msg_p;
 	wire_msg_t *self = xcalloc(1, sizeof *self);
@@ -275,6 +298,24 @@ wire_decode(zmsg_t **msg_p, char **cause)
 			goto bad;
 		}
 		break;
+	case WIRE_CHUNK_WANT:
+	case WIRE_CHUNK_NONE:
+	case WIRE_CHUNK:
+		if (!wire_size(f, 32, "hash", cause))
+			goto bad;
+		memcpy(self->hash, zframe_data(f), 32);
+		if (self->command != WIRE_CHUNK)
+			break;
+		f = zmsg_next(msg);
+		if (zframe_size(f) > WIRE_CHUNK_MAX) {
+			fail(cause, "a chunk of %zu bytes is over the limit",
+			    zframe_size(f));
+			goto bad;
+		}
+		/* Kept, not copied: it is up to a megabyte. */
+		zmsg_remove(msg, f);
+		self->data = f;
+		break;
 	case WIRE_ENTRY:
 	case WIRE_ENTRIES:
 		self->nentries = nframes;
@@ -319,6 +360,7 @@ wire_msg_destroy(wire_msg_t **self_p)
 		for (size_t i = 0; i < self->nentries; i++)
 			zframe_destroy(&self->entries[i]);
 		free(self->entries);
+		zframe_destroy(&self->data);
 		free(self);
 		*self_p = NULL;
 	}
@@ -394,6 +436,23 @@ wire_test(bool verbose)
 	m = wire_test_round(wire_bye("revoked"));
 	assert(strcmp(m->text, "revoked") == 0);
 	wire_msg_destroy(&m);
+
+	m = wire_test_round(wire_chunk_ask(WIRE_CHUNK_NONE, author));
+	assert(m->command == WIRE_CHUNK_NONE && m->hash[0] == 3);
+	wire_msg_destroy(&m);
+	{
+		zframe_t *data = zframe_new("chunk", 5);
+
+		m = wire_test_round(wire_chunk(author, &data));
+		assert(data == NULL && m->command == WIRE_CHUNK &&
+		    m->hash[0] == 3 && zframe_streq(m->data, "chunk"));
+		wire_msg_destroy(&m);
+		data = zframe_new(NULL, WIRE_CHUNK_MAX + 1);
+		wire_test_refused(wire_chunk(author, &data), "over the limit");
+	}
+	msg = wire_chunk_ask(WIRE_CHUNK_WANT, author);
+	zmsg_addstr(msg, "extra");
+	wire_test_refused(msg, "CHUNK_WANT with 2 fields");
 
 	wire_test_refused(zmsg_new(), "unknown command");
 	msg = zmsg_new();

@@ -11,7 +11,9 @@
 
 #include "entry.h"
 
-#define WIRE_VERSION 1
+/* 2: the chunk messages of the file ledger. */
+#define WIRE_VERSION 2
+#define WIRE_CHUNK_MAX (1024 * 1024)
 /* Entries in one ENTRIES batch, and their bytes: bounded so that a node
  * catching up never holds much in memory nor delays live traffic long. */
 #define WIRE_BATCH_ENTRIES 256
@@ -35,6 +37,9 @@ enum wire_command {
 	WIRE_WANT,	/* author, first seq, count */
 	WIRE_ENTRIES,	/* a batch answering WANT */
 	WIRE_GOSSIP,	/* link state, JSON */
+	WIRE_CHUNK_WANT, /* a chunk's hash */
+	WIRE_CHUNK,	/* hash, the chunk's bytes */
+	WIRE_CHUNK_NONE, /* hash: not held here */
 };
 
 typedef struct wire_head {
@@ -57,6 +62,8 @@ typedef struct wire_msg {
 	uint32_t count;			/* WANT */
 	zframe_t **entries;		/* ENTRY (1), ENTRIES (0..batch): raw */
 	size_t nentries;
+	uint8_t hash[32];		/* CHUNK_WANT, CHUNK, CHUNK_NONE */
+	zframe_t *data;			/* CHUNK */
 } wire_msg_t;
 
 /* Strict decoding of a received message (taken). Returns NULL with
@@ -76,6 +83,10 @@ zmsg_t *wire_want(const uint8_t author[32], uint64_t first, uint32_t count);
 /* An empty ENTRIES batch; add raw entries with zmsg_addmem. */
 zmsg_t *wire_entries(void);
 zmsg_t *wire_gossip(const char *json);
+/* CHUNK_WANT and CHUNK_NONE. */
+zmsg_t *wire_chunk_ask(enum wire_command command, const uint8_t hash[32]);
+/* CHUNK: data is taken. */
+zmsg_t *wire_chunk(const uint8_t hash[32], zframe_t **data);
 
 void wire_test(bool verbose);
 

@@ -1,0 +1,651 @@
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "files.h"
+#include "log.h"
+#include "util.h"
+#include "views-files.h"
+#include "wire.h"
+
+/* Chunks asked of one link at a time: enough to keep a fast link busy
+ * (8 MiB in flight), few enough that a slow one holds little. */
+#define FETCH_WINDOW 8
+#define FETCH_TIMEOUT_US 30000000
+/* After every link said "not here": ask again later. */
+#define FETCH_RETRY_US 2000000
+/* How often the list of missing chunks is made again at most, and at
+ * least. */
+#define REFRESH_MIN_US 200000
+#define REFRESH_MAX_US 5000000
+#define ANNOUNCE_US 1000000
+/* Ids in one file.have entry (66 bytes of JSON each). */
+#define ANNOUNCE_MAX 8000
+#define TRIED_MAX 16
+/* Requests looked at per link and turn when picking what to ask. */
+#define PICK_SCAN 64
+
+typedef struct want {
+	uint8_t hash[32];
+	char hex[65];
+	void *link;		/* asked of; NULL if not in flight */
+	int64_t sent_us;
+	void *tried[TRIED_MAX];	/* links that said "not here" */
+	size_t ntried;
+	int64_t retry_us;	/* waiting until then; 0: not waiting */
+	void *handle;		/* in pending, or NULL */
+} want_t;
+
+typedef struct flink {
+	void *link;
+	unsigned inflight;
+} flink_t;
+
+struct files {
+	node_t *node;
+	blobs_t *blobs;
+	uint64_t quota;
+	unsigned replicas;
+	files_send_fn *send;
+	void *send_arg;
+	zlistx_t *links;	/* flink_t, owned */
+	zhashx_t *wants;	/* hex -> want_t, owned */
+	zlistx_t *pending;	/* want_t to ask for, the next first */
+	uint64_t generation;
+	int64_t refresh_us;
+	int64_t announce_us;
+	int64_t timeout_us;	/* last sweep for time-outs and retries */
+	bool arrived;		/* a chunk came since the last announce */
+	bool quota_blocked;	/* a chunk would not fit in the quota */
+	uint64_t received, received_bytes, bad_chunks;
+};
+
+static void
+want_free(void **item)
+{
+	free(*item);
+	*item = NULL;
+}
+
+files_t *
+files_new(node_t *node, const conf_t *conf, char **cause)
+{
+	files_t *self = xcalloc(1, sizeof *self);
+
+	self->node = node;
+	self->quota = conf->files_quota;
+	self->replicas = conf->files_replicas;
+	if ((self->blobs = blobs_new(node->dir, cause)) == NULL) {
+		free(self);
+		return NULL;
+	}
+	self->links = zlistx_new();
+	zlistx_set_destructor(self->links, want_free);
+	self->wants = zhashx_new();
+	zhashx_set_destructor(self->wants, want_free);
+	self->pending = zlistx_new();
+	/* Made at the first tick. */
+	self->generation = UINT64_MAX;
+	return self;
+}
+
+void
+files_destroy(files_t **self_p)
+{
+	assert(self_p);
+	if (*self_p) {
+		files_t *self = *self_p;
+
+		zlistx_destroy(&self->pending);
+		zhashx_destroy(&self->wants);
+		zlistx_destroy(&self->links);
+		blobs_destroy(&self->blobs);
+		free(self);
+		*self_p = NULL;
+	}
+}
+
+blobs_t *
+files_blobs(files_t *self)
+{
+	return self->blobs;
+}
+
+void
+files_set_sender(files_t *self, files_send_fn *send, void *arg)
+{
+	self->send = send;
+	self->send_arg = arg;
+}
+
+static flink_t *
+files_flink(files_t *self, void *link)
+{
+	for (flink_t *f = zlistx_first(self->links); f != NULL;
+	     f = zlistx_next(self->links)) {
+		if (f->link == link)
+			return f;
+	}
+	return NULL;
+}
+
+/* Back in the queue: first, since it was due already. */
+static void
+want_requeue(files_t *self, want_t *w)
+{
+	w->link = NULL;
+	if (w->handle == NULL)
+		w->handle = zlistx_add_start(self->pending, w);
+}
+
+static void
+want_add(files_t *self, const uint8_t hash[32], bool first)
+{
+	char hex[65];
+	want_t *w;
+
+	hex_encode(hash, 32, hex);
+	if ((w = zhashx_lookup(self->wants, hex)) != NULL) {
+		if (first && w->link == NULL) {
+			/* Ahead of the rest, and at once if it was waiting. */
+			if (w->handle != NULL)
+				zlistx_move_start(self->pending, w->handle);
+			else
+				w->handle = zlistx_add_start(self->pending, w);
+			w->retry_us = 0;
+			w->ntried = 0;
+		}
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	memcpy(w->hash, hash, 32);
+	memcpy(w->hex, hex, sizeof hex);
+	zhashx_insert(self->wants, hex, w);
+	w->handle = first ? zlistx_add_start(self->pending, w)
+			  : zlistx_add_end(self->pending, w);
+}
+
+static void
+want_done(files_t *self, want_t *w)
+{
+	if (w->handle != NULL)
+		zlistx_delete(self->pending, w->handle);
+	zhashx_delete(self->wants, w->hex);
+}
+
+static bool
+want_tried(const want_t *w, void *link)
+{
+	for (size_t i = 0; i < w->ntried; i++) {
+		if (w->tried[i] == link)
+			return true;
+	}
+	return false;
+}
+
+/* A link had nothing for w (or failed it): try another, or wait once
+ * every link was asked. */
+static void
+want_refused(files_t *self, want_t *w, void *link, int64_t now)
+{
+	flink_t *f = files_flink(self, w->link);
+
+	if (f != NULL && f->inflight > 0)
+		f->inflight--;
+	w->link = NULL;
+	if (w->ntried < TRIED_MAX && !want_tried(w, link))
+		w->tried[w->ntried++] = link;
+	for (f = zlistx_first(self->links); f != NULL;
+	     f = zlistx_next(self->links)) {
+		if (!want_tried(w, f->link)) {
+			want_requeue(self, w);
+			return;
+		}
+	}
+	w->ntried = 0;
+	w->retry_us = now + FETCH_RETRY_US;
+}
+
+void
+files_link_up(files_t *self, void *link)
+{
+	flink_t *f;
+
+	if (files_flink(self, link) != NULL)
+		return;
+	f = xcalloc(1, sizeof *f);
+	f->link = link;
+	zlistx_add_end(self->links, f);
+	/* A new source: what waited may be there. */
+	for (want_t *w = zhashx_first(self->wants); w != NULL;
+	     w = zhashx_next(self->wants)) {
+		if (w->retry_us != 0) {
+			w->retry_us = 0;
+			want_requeue(self, w);
+		}
+	}
+}
+
+void
+files_link_down(files_t *self, void *link)
+{
+	for (flink_t *f = zlistx_first(self->links); f != NULL;
+	     f = zlistx_next(self->links)) {
+		if (f->link == link) {
+			zlistx_delete(self->links, zlistx_cursor(self->links));
+			break;
+		}
+	}
+	/* What it was asked goes to the others; and the link's address may
+	 * come back as another link's. */
+	for (want_t *w = zhashx_first(self->wants); w != NULL;
+	     w = zhashx_next(self->wants)) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < w->ntried; i++) {
+			if (w->tried[i] != link)
+				w->tried[k++] = w->tried[i];
+		}
+		w->ntried = k;
+		if (w->link == link)
+			want_requeue(self, w);
+	}
+}
+
+/* Whether this node keeps a copy of file id: every node does, unless
+ * files.replicas picks some (see doc/files.md). */
+static bool
+files_should_hold(files_t *self, const uint8_t id[32], sqlite3_stmt *keys)
+{
+	const uint8_t *ours = signing_key_public(self->node->identity->key);
+	uint8_t buf[64], mine[32], theirs[32];
+	unsigned below = 0;
+
+	if (self->replicas == 0)
+		return true;
+	memcpy(buf, id, 32);
+	memcpy(buf + 32, ours, 32);
+	sha256(buf, sizeof buf, mine);
+	sqlite3_reset(keys);
+	while (sqlite3_step(keys) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(keys, 0) != 32 ||
+		    memcmp(sqlite3_column_blob(keys, 0), ours, 32) == 0)
+			continue;
+		memcpy(buf + 32, sqlite3_column_blob(keys, 0), 32);
+		sha256(buf, sizeof buf, theirs);
+		if (memcmp(theirs, mine, 32) < 0)
+			below++;
+	}
+	return below < self->replicas;
+}
+
+/* Makes the list of missing chunks again from the tree: every chunk of
+ * every file this node keeps that is not on disk. */
+static void
+files_refresh(files_t *self, int64_t now)
+{
+	sqlite3 *db = store_db(self->node->store);
+	sqlite3_stmt *s, *keys;
+
+	self->generation = views_files_generation();
+	self->refresh_us = now;
+	if (sqlite3_prepare_v2(db,
+		"SELECT DISTINCT t.id, m.chunks, EXISTS (SELECT 1 FROM "
+		"file_holders h WHERE h.id = t.id AND h.author = ?) "
+		"FROM file_tree t JOIN manifests m ON m.id = t.id "
+		"WHERE t.type = 'f'",
+		-1, &s, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT author FROM nodes", -1, &keys,
+		NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_bind_blob(s, 1, signing_key_public(self->node->identity->key),
+	    32, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const uint8_t *chunks = sqlite3_column_blob(s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1) / 32;
+
+		if (sqlite3_column_bytes(s, 0) != 32 ||
+		    (!sqlite3_column_int(s, 2) &&
+			!files_should_hold(self, sqlite3_column_blob(s, 0),
+			    keys)))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (!blobs_has(self->blobs, chunks + 32 * i))
+				want_add(self, chunks + 32 * i, false);
+		}
+	}
+	sqlite3_finalize(keys);
+	sqlite3_finalize(s);
+}
+
+/* Asks every link with room in its window for the next chunks. */
+static void
+files_dispatch(files_t *self, int64_t now)
+{
+	bool progress = true;
+
+	self->quota_blocked = self->quota > 0 &&
+	    zlistx_size(self->pending) > 0 &&
+	    blobs_bytes(self->blobs) + BLOB_CHUNK_SIZE > self->quota;
+	if (self->send == NULL || self->quota_blocked)
+		return;
+	/* One chunk per link and round, so that every link gets a share. */
+	while (progress && zlistx_size(self->pending) > 0) {
+		progress = false;
+		for (flink_t *f = zlistx_first(self->links); f != NULL;
+		     f = zlistx_next(self->links)) {
+			want_t *w = zlistx_first(self->pending);
+			zmsg_t *msg;
+
+			if (f->inflight >= FETCH_WINDOW)
+				continue;
+			for (int k = 0; w != NULL && k < PICK_SCAN; k++) {
+				if (!want_tried(w, f->link))
+					break;
+				w = zlistx_next(self->pending);
+			}
+			if (w == NULL || want_tried(w, f->link))
+				continue;
+			zlistx_delete(self->pending, w->handle);
+			w->handle = NULL;
+			w->link = f->link;
+			w->sent_us = now;
+			f->inflight++;
+			msg = wire_chunk_ask(WIRE_CHUNK_WANT, w->hash);
+			self->send(self->send_arg, f->link, &msg);
+			progress = true;
+		}
+	}
+}
+
+void
+files_on_chunk(files_t *self, void *link, const uint8_t hash[32],
+    zframe_t **data)
+{
+	char hex[65], *cause = NULL;
+	want_t *w;
+	flink_t *f;
+	int rc;
+
+	hex_encode(hash, 32, hex);
+	if ((w = zhashx_lookup(self->wants, hex)) == NULL ||
+	    w->link != link) {
+		/* Not asked of this link (any more): a late answer. */
+		zframe_destroy(data);
+		return;
+	}
+	rc = blobs_put(self->blobs, hash, zframe_data(*data),
+	    zframe_size(*data), false, &cause);
+	if (rc < 0) {
+		log_warning("a chunk from a neighbour was refused: %s", cause);
+		free(cause);
+		self->bad_chunks++;
+		want_refused(self, w, link, time_mono_us());
+	} else {
+		if ((f = files_flink(self, link)) != NULL && f->inflight > 0)
+			f->inflight--;
+		self->received++;
+		self->received_bytes += zframe_size(*data);
+		self->arrived = true;
+		want_done(self, w);
+	}
+	zframe_destroy(data);
+	files_dispatch(self, time_mono_us());
+}
+
+void
+files_on_none(files_t *self, void *link, const uint8_t hash[32])
+{
+	char hex[65];
+	want_t *w;
+
+	hex_encode(hash, 32, hex);
+	if ((w = zhashx_lookup(self->wants, hex)) == NULL || w->link != link)
+		return;
+	want_refused(self, w, link, time_mono_us());
+	files_dispatch(self, time_mono_us());
+}
+
+zmsg_t *
+files_serve(files_t *self, const uint8_t hash[32])
+{
+	char *cause = NULL;
+	bool bad = false;
+	zframe_t *data = blobs_get(self->blobs, hash, &bad, &cause);
+
+	if (data != NULL)
+		return wire_chunk(hash, &data);
+	if (bad) {
+		/* Deleted; the next refresh asks the neighbours for it. */
+		log_error("%s", cause);
+		self->bad_chunks++;
+		self->generation = UINT64_MAX;
+	}
+	free(cause);
+	return wire_chunk_ask(WIRE_CHUNK_NONE, hash);
+}
+
+/* Says in the log which files this node now holds whole, so that every
+ * node can count the copies. */
+static void
+files_announce(files_t *self)
+{
+	sqlite3 *db = store_db(self->node->store);
+	json_t *ids = json_array();
+	sqlite3_stmt *s;
+	char *cause = NULL;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT DISTINCT t.id, m.chunks FROM file_tree t "
+		"JOIN manifests m ON m.id = t.id WHERE t.type = 'f' AND "
+		"NOT EXISTS (SELECT 1 FROM file_holders h WHERE h.id = t.id "
+		"AND h.author = ?)",
+		-1, &s, NULL) != SQLITE_OK) {
+		json_decref(ids);
+		return;
+	}
+	sqlite3_bind_blob(s, 1, signing_key_public(self->node->identity->key),
+	    32, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW &&
+	    json_array_size(ids) < ANNOUNCE_MAX) {
+		char hex[65];
+
+		if (sqlite3_column_bytes(s, 0) != 32 ||
+		    !files_complete(self, sqlite3_column_blob(s, 1),
+			(size_t)sqlite3_column_bytes(s, 1) / 32))
+			continue;
+		hex_encode(sqlite3_column_blob(s, 0), 32, hex);
+		json_array_append_new(ids, json_string(hex));
+	}
+	sqlite3_finalize(s);
+	if (json_array_size(ids) > 0) {
+		json_t *body = json_pack("{s:o}", "ids", ids);
+		char *text = json_dumps(body, JSON_COMPACT);
+		entry_t *e = NULL;
+
+		json_decref(body);
+
+		if (node_begin(self->node, &cause) != 0 ||
+		    (e = node_append(self->node, "file.have", text,
+			 strlen(text), &cause)) == NULL ||
+		    node_commit(self->node, &cause) != 0) {
+			log_error("cannot record the files held here: %s",
+			    cause);
+			free(cause);
+		}
+		entry_destroy(&e);
+		free(text);
+	} else
+		json_decref(ids);
+}
+
+long
+files_tick(files_t *self, int64_t now)
+{
+	if ((self->generation != views_files_generation() &&
+		now - self->refresh_us >= REFRESH_MIN_US) ||
+	    now - self->refresh_us >= REFRESH_MAX_US)
+		files_refresh(self, now);
+	if (now - self->timeout_us >= 1000000) {
+		self->timeout_us = now;
+		for (want_t *w = zhashx_first(self->wants); w != NULL;
+		     w = zhashx_next(self->wants)) {
+			if (w->link != NULL &&
+			    now - w->sent_us > FETCH_TIMEOUT_US)
+				want_refused(self, w, w->link, now);
+			else if (w->retry_us != 0 && now >= w->retry_us) {
+				w->retry_us = 0;
+				want_requeue(self, w);
+			}
+		}
+	}
+	if (self->arrived && now - self->announce_us >= ANNOUNCE_US) {
+		self->arrived = false;
+		self->announce_us = now;
+		files_announce(self);
+	}
+	files_dispatch(self, now);
+	return zhashx_size(self->wants) > 0 ? 100 : 1000;
+}
+
+void
+files_prioritize(files_t *self, const uint8_t *chunks, size_t n)
+{
+	/* Backwards, so that the first chunk ends up first. */
+	for (size_t i = n; i > 0; i--) {
+		if (!blobs_has(self->blobs, chunks + 32 * (i - 1)))
+			want_add(self, chunks + 32 * (i - 1), true);
+	}
+	files_dispatch(self, time_mono_us());
+}
+
+static void
+size_text(uint64_t n, char *out, size_t size)
+{
+	if (n >= (UINT64_C(1) << 30))
+		snprintf(out, size, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= (1 << 20))
+		snprintf(out, size, "%.1f MiB", (double)n / (1 << 20));
+	else if (n >= 1024)
+		snprintf(out, size, "%.1f KiB", (double)n / 1024);
+	else
+		snprintf(out, size, "%llu bytes", (unsigned long long)n);
+}
+
+int
+files_quota_check(files_t *self, uint64_t extra, char **why)
+{
+	uint64_t used = blobs_bytes(self->blobs);
+	char a[32], b[32], c[32];
+
+	if (self->quota == 0 || used + extra <= self->quota)
+		return 0;
+	size_text(used, a, sizeof a);
+	size_text(self->quota, b, sizeof b);
+	size_text(extra, c, sizeof c);
+	return fail(why, "quota exceeded: node '%s' holds %s of its %s quota "
+			 "(files.quota), and this needs %s more",
+	    self->node->name, a, b, c);
+}
+
+size_t
+files_sources(files_t *self)
+{
+	return zlistx_size(self->links);
+}
+
+bool
+files_complete(files_t *self, const uint8_t *chunks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!blobs_has(self->blobs, chunks + 32 * i))
+			return false;
+	}
+	return true;
+}
+
+json_t *
+files_status(files_t *self)
+{
+	sqlite3 *db = store_db(self->node->store);
+	json_int_t nfiles = 0, ndirs = 0, bytes = 0;
+	size_t fetching = 0;
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT count(*) FILTER (WHERE type = 'f'), "
+		"count(*) FILTER (WHERE type = 'd'), "
+		"coalesce(sum(size), 0) FROM file_tree",
+		-1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			nfiles = sqlite3_column_int64(s, 0);
+			ndirs = sqlite3_column_int64(s, 1);
+			bytes = sqlite3_column_int64(s, 2);
+		}
+		sqlite3_finalize(s);
+	}
+	for (want_t *w = zhashx_first(self->wants); w != NULL;
+	     w = zhashx_next(self->wants))
+		fetching += w->link != NULL;
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I, s:I}",
+	    "files", nfiles, "dirs", ndirs, "bytes", bytes, "used",
+	    (json_int_t)blobs_bytes(self->blobs), "quota",
+	    self->quota > 0 ? json_integer((json_int_t)self->quota)
+			    : json_null(),
+	    "over_quota",
+	    self->quota > 0 &&
+		(blobs_bytes(self->blobs) > self->quota || self->quota_blocked),
+	    "chunks", (json_int_t)blobs_count(self->blobs), "missing",
+	    (json_int_t)zhashx_size(self->wants), "fetching",
+	    (json_int_t)fetching, "replicas", (json_int_t)self->replicas,
+	    "sources", (json_int_t)zlistx_size(self->links), "received",
+	    (json_int_t)self->received, "bad_chunks",
+	    (json_int_t)self->bad_chunks);
+}
+
+typedef struct verify {
+	files_t *self;
+	json_t *bad;
+	json_int_t chunks, bytes;
+} verify_t;
+
+static void
+files_verify_one(const uint8_t hash[32], uint64_t size, void *arg)
+{
+	verify_t *v = arg;
+	char *cause = NULL, hex[65];
+	bool bad = false;
+	zframe_t *f = blobs_get(v->self->blobs, hash, &bad, &cause);
+
+	v->chunks++;
+	v->bytes += (json_int_t)size;
+	if (f == NULL) {
+		hex_encode(hash, 32, hex);
+		json_array_append_new(v->bad, json_pack("{s:s, s:s}", "hash",
+		    hex, "why", cause != NULL ? cause : "unreadable"));
+		log_error("files verify: %s", cause);
+		v->self->bad_chunks++;
+	}
+	free(cause);
+	zframe_destroy(&f);
+}
+
+json_t *
+files_verify(files_t *self)
+{
+	verify_t v = { self, json_array(), 0, 0 };
+
+	blobs_each(self->blobs, files_verify_one, &v);
+	if (json_array_size(v.bad) > 0)
+		self->generation = UINT64_MAX; /* fetch them again */
+	return json_pack("{s:I, s:I, s:o}", "chunks", v.chunks, "bytes",
+	    v.bytes, "bad", v.bad);
+}

@@ -1,0 +1,182 @@
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fpath.h"
+#include "util.h"
+
+int
+fpath_check(const char *path, bool root_ok, char **cause)
+{
+	size_t len = strlen(path);
+	const char *p, *slash;
+	size_t offset;
+	char *shown;
+	int rc = -1;
+
+	if (len == 0) {
+		if (root_ok)
+			return 0;
+		return fail(cause, "the mesh path is empty");
+	}
+	shown = text_escape(path, len);
+	if (!text_is_utf8(path, len))
+		fail(cause, "'%s': a mesh path must be UTF-8 text", shown);
+	else if (text_find_control(path, len, &offset) != NULL)
+		fail(cause, "'%s': a mesh path cannot hold a control character "
+			    "(byte %zu)",
+		    shown, offset + 1);
+	else if (len > FPATH_MAX)
+		fail(cause, "'%.40s...': a mesh path is at most %d bytes",
+		    shown, FPATH_MAX);
+	else if (path[0] == '/')
+		fail(cause, "'%s': a mesh path is relative to the mesh's root; "
+			    "write '%s'",
+		    shown, shown + strspn(shown, "/"));
+	else {
+		for (p = path;; p = slash + 1) {
+			size_t n;
+
+			slash = strchr(p, '/');
+			n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+			if (n == 0) {
+				fail(cause, "'%s': a mesh path cannot have an "
+					    "empty component ('//' or a "
+					    "trailing '/')",
+				    shown);
+				goto done;
+			}
+			if ((n == 1 && p[0] == '.') ||
+			    (n == 2 && p[0] == '.' && p[1] == '.')) {
+				fail(cause, "'%s': '.' and '..' are not allowed "
+					    "in a mesh path",
+				    shown);
+				goto done;
+			}
+			if (n > FPATH_COMPONENT_MAX) {
+				fail(cause, "'%.40s...': a name in a mesh path "
+					    "is at most %d bytes",
+				    shown, FPATH_COMPONENT_MAX);
+				goto done;
+			}
+			if (slash == NULL)
+				break;
+		}
+		rc = 0;
+	}
+done:
+	free(shown);
+	return rc;
+}
+
+const char *
+fpath_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+char *
+fpath_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup("");
+	return xasprintf("%.*s", (int)(slash - path), path);
+}
+
+char *
+fpath_join(const char *parent, const char *name)
+{
+	if (parent[0] == '\0')
+		return xstrdup(name);
+	return xasprintf("%s/%s", parent, name);
+}
+
+bool
+fpath_is_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 0)
+		return path[0] != '\0';
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+char *
+fpath_conflict(const char *path, const char *user, const char *node,
+    unsigned n)
+{
+	const char *base = fpath_base(path);
+	const char *dot = strrchr(base, '.');
+	char number[16] = "";
+	size_t stem;
+
+	/* "notes.txt" keeps ".txt" for the copy; ".profile" is all stem. */
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - path);
+	if (n > 1)
+		snprintf(number, sizeof number, " %u", n);
+	return xasprintf("%.*s (conflict from %s on %s%s)%s", (int)stem, path,
+	    user, node, number, dot);
+}
+
+void
+fpath_test(bool verbose)
+{
+	static const char *const good[] = { "a", "a/b", "procedures/triage.pdf",
+		"été/ß", "a b/.hidden", "...", "a..b" };
+	static const char *const bad[] = { "/a", "a//b", "a/", ".", "..",
+		"a/../b", "a/./b", "a\001b", "a\177", "\xff\xfe", "" };
+	char longname[300], *cause = NULL, *s;
+
+	if (verbose)
+		printf(" * fpath: ");
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		assert(fpath_check(good[i], false, NULL) == 0);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert(fpath_check(bad[i], false, &cause) == -1);
+		assert(cause != NULL);
+		free(cause);
+		cause = NULL;
+	}
+	assert(fpath_check("", true, NULL) == 0);
+	memset(longname, 'x', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	assert(fpath_check(longname, false, NULL) == -1);
+	assert(fpath_check("/etc/passwd", false, &cause) == -1);
+	assert(strstr(cause, "write 'etc/passwd'") != NULL);
+	free(cause);
+
+	assert(strcmp(fpath_base("a/b/c.txt"), "c.txt") == 0);
+	assert(strcmp(fpath_base("c"), "c") == 0);
+	s = fpath_parent("a/b/c");
+	assert(strcmp(s, "a/b") == 0);
+	free(s);
+	s = fpath_parent("c");
+	assert(strcmp(s, "") == 0);
+	free(s);
+	s = fpath_join("", "c");
+	assert(strcmp(s, "c") == 0);
+	free(s);
+	assert(fpath_is_below("a/b", "a"));
+	assert(!fpath_is_below("ab", "a"));
+	assert(!fpath_is_below("a", "a"));
+	assert(fpath_is_below("a", ""));
+
+	s = fpath_conflict("docs/plan.v2.pdf", "alice", "bravo", 1);
+	assert(strcmp(s, "docs/plan.v2 (conflict from alice on bravo).pdf") ==
+	    0);
+	free(s);
+	s = fpath_conflict("docs/.profile", "bob", "c", 2);
+	assert(strcmp(s, "docs/.profile (conflict from bob on c 2)") == 0);
+	free(s);
+	if (verbose)
+		printf("OK\n");
+}
