@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fpath.h"
 #include "model-app.h"
 #include "model-cmd.h"
 #include "model-status.h"
@@ -707,7 +708,7 @@ app_load_files(app_t *self)
 		/* Each turn is one level up: the loop ends at the root. */
 		app_message(
 		    self, TS_ERROR, "'%s' is no longer in the mesh", f->dir);
-		parent = files_path_parent(f->dir);
+		parent = fpath_parent(f->dir);
 		files_set_dir(f, parent, NULL);
 		free(parent);
 		free(code);
@@ -768,8 +769,8 @@ app_files_up(app_t *self)
 	}
 	if (*f->dir == '\0')
 		return;
-	parent = files_path_parent(f->dir);
-	name = xstrdup(files_path_base(f->dir));
+	parent = fpath_parent(f->dir);
+	name = xstrdup(fpath_base(f->dir));
 	files_set_dir(f, parent, name);
 	app_load_files(self);
 	free(parent);
@@ -920,7 +921,7 @@ app_ask_submit(app_t *self)
 			app_ask(self, ASK_UPLOAD_FROM, NULL, line);
 			break;
 		}
-		mesh = files_path_join(self->files.dir, files_path_base(line));
+		mesh = fpath_join(self->files.dir, fpath_base(line));
 		app_ask(self, ASK_UPLOAD_TO, line, mesh);
 		free(mesh);
 		break;
@@ -2325,14 +2326,14 @@ app_inputline(app_t *self, tui_row_t *row, int *cursor_x)
 		    self->xfer->question);
 	else if (self->ask == ASK_SAVE_AS)
 		tui_row_printf(row, TS_PROMPT, self->cols / 2,
-		    "save '%s' as: ", files_path_base(self->ask_arg));
+		    "save '%s' as: ", fpath_base(self->ask_arg));
 	else if (self->ask == ASK_UPLOAD_FROM)
 		tui_row_puts(
 		    row, TS_PROMPT, "upload the local file: ", self->cols / 2);
 	else if (self->ask == ASK_UPLOAD_TO)
 		tui_row_printf(row, TS_PROMPT, self->cols / 2,
 		    "upload '%s' to the mesh path: ",
-		    files_path_base(self->ask_arg));
+		    fpath_base(self->ask_arg));
 	else
 		tui_row_printf(row, TS_PROMPT, self->cols / 2, "[%s] ",
 		    app_room_name(room));
@@ -2709,7 +2710,7 @@ test_files(struct fake *f, struct app_options *opts)
 	char *tmpl = xasprintf("%s/ioe-tui-files-XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	char *dir = mkdtemp(tmpl), *dst, *part, *src, *got, *line;
-	size_t len = XFER_CHUNK_SIZE + XFER_CHUNK_SIZE / 2, got_len;
+	size_t len = BLOB_CHUNK_SIZE + BLOB_CHUNK_SIZE / 2, got_len;
 	unsigned char *data = xcalloc(1, len);
 	int64_t now = 200 * SEC;
 	json_t *o;
@@ -2773,7 +2774,7 @@ test_files(struct fake *f, struct app_options *opts)
 	assert(
 	    a->ask == ASK_SAVE_AS && screen_has(a, "save 'triage.txt' as: "));
 	assert(a->input.buf[0] == '/' &&
-	       strcmp(files_path_base(a->input.buf), "triage.txt") == 0);
+	       strcmp(fpath_base(a->input.buf), "triage.txt") == 0);
 	app_key(a, TK_CTRL('u'));
 	type_line(a, dst);
 	assert(a->ask == ASK_NONE && a->xfer != NULL);

@@ -1,10 +1,12 @@
 #include "config.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fpath.h"
 #include "model-files.h"
 #include "model-text.h"
 #include "util.h"
@@ -56,6 +58,26 @@ files_time(int64_t us, char out[24])
 	tui_time_day(us, day);
 	tui_time_hm(us, hm);
 	snprintf(out, 24, "%s %s", day, hm);
+}
+
+/* s (freed) with more appended. Caller frees. */
+static char *files_append(char *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static char *
+files_append(char *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *t;
+
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	t = xasprintf("%s%s", s, more);
+	free(s);
+	free(more);
+	return t;
 }
 
 static void
@@ -166,7 +188,7 @@ files_load(files_t *self, json_t *result, char **cause)
 		e[n].name = xstrdup(name);
 		e[n].path = jstr(o, "path") != NULL
 		                ? xstrdup(jstr(o, "path"))
-		                : files_path_join(self->dir, name);
+		                : fpath_join(self->dir, name);
 		e[n].dir = strcmp(type, "dir") == 0;
 		e[n].size = json_integer_value(json_object_get(o, "size"));
 		e[n].id = jstr(o, "id") != NULL ? xstrdup(jstr(o, "id")) : NULL;
@@ -238,35 +260,6 @@ files_stat_path(const files_t *self)
 	return self->stat != NULL ? jstr(self->stat, "path") : NULL;
 }
 
-char *
-files_path_join(const char *dir, const char *name)
-{
-	if (dir == NULL || *dir == '\0')
-		return xstrdup(name);
-	return xasprintf("%s/%s", dir, name);
-}
-
-char *
-files_path_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *p;
-
-	if (slash == NULL)
-		return xstrdup("");
-	p = xstrdup(path);
-	p[slash - path] = '\0';
-	return p;
-}
-
-const char *
-files_path_base(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash != NULL ? slash + 1 : path;
-}
-
 /* --- rows ------------------------------------------------------------------
  */
 
@@ -306,7 +299,7 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 		return;
 	row = tui_rows_add(out);
 	tui_row_printf(
-	    row, TS_HEADING, width, "%s", files_path_base(jstr(st, "path")));
+	    row, TS_HEADING, width, "%s", fpath_base(jstr(st, "path")));
 	tui_rows_pair(out, width, "path", TS_NORMAL, "%s", jstr(st, "path"));
 	tui_size_text(json_integer_value(json_object_get(st, "size")), size);
 	tui_rows_pair(out, width, "size", TS_NORMAL, "%s (%lld bytes)", size,
@@ -360,16 +353,16 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 		    json_integer_value(json_object_get(v, "time_us")), when);
 		tui_size_text(
 		    json_integer_value(json_object_get(v, "size")), size);
-		/* One line per operation; the version's size and id only
-		 * where it made one. */
+		/* One line per operation; the version's size and id where
+		 * it has one, where it went for a move. */
+		line = xasprintf("%s  %s  %s", when, who != NULL ? who : "?",
+		    op != NULL ? op : "?");
 		if (id != NULL)
-			line = xasprintf("%s  %s  %s %s [%.8s]: %s", when,
-			    who != NULL ? who : "?", op != NULL ? op : "put",
-			    size, id, outcome != NULL ? outcome : "?");
-		else
-			line = xasprintf("%s  %s  %s: %s", when,
-			    who != NULL ? who : "?", op != NULL ? op : "?",
-			    outcome != NULL ? outcome : "?");
+			line = files_append(line, " %s [%.8s]", size, id);
+		if (jstr(v, "to") != NULL)
+			line = files_append(line, " to '%s'", jstr(v, "to"));
+		line =
+		    files_append(line, ": %s", outcome != NULL ? outcome : "?");
 		safe = tui_safe(line);
 		files_wrap(out, width, 2,
 		    outcome != NULL && strcmp(outcome, "applied") != 0
@@ -591,26 +584,10 @@ model_files_test(bool verbose)
 {
 	files_t f;
 	tui_rows_t rows;
-	char *cause = NULL, *s;
+	char *cause = NULL;
 	json_t *ls, *st;
 
 	(void)verbose;
-	/* Paths. */
-	s = files_path_join("", "a");
-	assert(strcmp(s, "a") == 0);
-	free(s);
-	s = files_path_join("a/b", "c");
-	assert(strcmp(s, "a/b/c") == 0);
-	free(s);
-	s = files_path_parent("a/b/c");
-	assert(strcmp(s, "a/b") == 0);
-	free(s);
-	s = files_path_parent("a");
-	assert(strcmp(s, "") == 0);
-	free(s);
-	assert(strcmp(files_path_base("a/b/c.pdf"), "c.pdf") == 0);
-	assert(strcmp(files_path_base("c.pdf"), "c.pdf") == 0);
-
 	/* A listing: directories first, then by name; a row that is not
 	 * as documented is left out; names from the mesh stay inert. */
 	files_init(&f);
@@ -725,8 +702,8 @@ model_files_test(bool verbose)
 	    "\"outcome\":\"conflict copy: triage (conflict from bob on "
 	    "bravo).pdf\"},"
 	    "{\"user\":\"carol\",\"node\":\"charlie\",\"time_us\":"
-	    "1795000200000000,\"op\":\"mv\",\"outcome\":\"skipped: moved "
-	    "meanwhile\"}]}",
+	    "1795000200000000,\"op\":\"mv\",\"to\":\"x/t.pdf\","
+	    "\"outcome\":\"skipped: moved meanwhile\"}]}",
 	    0, NULL);
 	assert(files_set_stat(&f, st, NULL) == 0);
 	assert(strcmp(files_stat_path(&f), "procedures/triage.pdf") == 0);
@@ -742,7 +719,7 @@ model_files_test(bool verbose)
 	    tui_rows_find(&rows, "alice@alpha  put 10 B [aaaaaaaa]: applied"));
 	assert(tui_rows_find(&rows, "conflict copy:"));
 	assert(tui_rows_find(&rows, "bravo).pdf"));
-	assert(tui_rows_find(&rows, "carol@charlie  mv: skipped"));
+	assert(tui_rows_find(&rows, "carol@charlie  mv to 'x/t.pdf': skipped"));
 	files_render(&f, 120, 30, &rows);
 	test_bounds(&rows, 120, 30);
 	assert(tui_rows_find(&rows, "History") && tui_rows_find(&rows, "NAME"));

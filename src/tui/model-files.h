@@ -1,7 +1,8 @@
 /* The files view: one directory of the mesh's tree as files.ls gives it
  * (directories first), a selection in it, the details of one file from
  * files.stat (replication state, history), as rows of text. Paths are
- * mesh paths (doc/files.md): relative, '/'-separated, the root "". Names
+ * mesh paths (doc/files.md): relative, '/'-separated, the root "";
+ * fpath.h takes them apart. Names
  * and users come from the mesh and are raw here: they are made safe when
  * they become rows. */
 #ifndef IOE_TUI_MODEL_FILES_H
@@ -69,13 +70,6 @@ void files_move(files_t *self, int delta);
 int files_set_stat(files_t *self, json_t *stat, char **cause);
 /* The path of the file whose details are shown, or NULL. */
 const char *files_stat_path(const files_t *self);
-
-/* "a/b" + "c" is "a/b/c"; "" + "c" is "c". Caller frees. */
-char *files_path_join(const char *dir, const char *name);
-/* "a/b/c" gives "a/b", "c" gives "". Caller frees. */
-char *files_path_parent(const char *path);
-/* The last component of a path (a mesh path or a local one). */
-const char *files_path_base(const char *path);
 
 /* The view in height rows of width columns: the breadcrumb, the
  * listing (name, size, holders, user@node, time) and, when a file is

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "fpath.h"
 #include "model-files.h"
 #include "model-text.h"
 #include "model-xfer.h"
@@ -27,8 +28,6 @@ enum {
 	UP_CHUNK,
 	UP_PUT,
 };
-
-#define MANIFEST_MAGIC "ioe-manifest-1"
 
 static const char *
 jstr(json_t *obj, const char *key)
@@ -113,7 +112,7 @@ xfer_download_new(
 	}
 	/* Into a directory, as cp does. */
 	if (stat(local, &st) == 0 && S_ISDIR(st.st_mode))
-		target = files_path_join(local, files_path_base(mesh));
+		target = fpath_join(local, fpath_base(mesh));
 	else
 		target = xstrdup(local);
 	self = xfer_new(XFER_DOWN, mesh, target, now_us);
@@ -157,11 +156,11 @@ xfer_upload_new(const char *local, const char *mesh, const char *user,
 	self->mode = (int)(st.st_mode & 0777);
 	self->mtime_ns =
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	self->chunk_size = XFER_CHUNK_SIZE;
+	self->chunk_size = BLOB_CHUNK_SIZE;
 	self->nchunks =
-	    (size_t)((st.st_size + XFER_CHUNK_SIZE - 1) / XFER_CHUNK_SIZE);
+	    (size_t)manifest_chunk_count((uint64_t)st.st_size, BLOB_CHUNK_SIZE);
 	self->hash = xcalloc(self->nchunks + 1, sizeof *self->hash);
-	self->buf = xcalloc(1, XFER_CHUNK_SIZE);
+	self->buf = xcalloc(1, BLOB_CHUNK_SIZE);
 	self->step = UP_CHECK;
 	return self;
 }
@@ -305,28 +304,19 @@ int
 xfer_manifest_id(int64_t size, uint32_t chunk_size, const char (*hash)[65],
     size_t n, char out[65])
 {
-	size_t head = sizeof MANIFEST_MAGIC + 8 + 4,
-	       len = head + n * SHA256_SIZE;
-	uint8_t *m = xcalloc(len, 1), id[SHA256_SIZE];
-	uint64_t s = (uint64_t)size;
+	uint8_t *chunks = xcalloc(n + 1, BLOB_HASH_SIZE), id[BLOB_HASH_SIZE];
 
-	memcpy(m, MANIFEST_MAGIC, sizeof MANIFEST_MAGIC); /* with its NUL */
-	for (int i = 0; i < 8; i++)
-		m[sizeof MANIFEST_MAGIC + i] = (uint8_t)(s >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		m[sizeof MANIFEST_MAGIC + 8 + i] =
-		    (uint8_t)(chunk_size >> (24 - 8 * i));
 	for (size_t i = 0; i < n; i++) {
-		if (strlen(hash[i]) != 2 * SHA256_SIZE ||
-		    hex_decode(hash[i], m + head + i * SHA256_SIZE,
-		        SHA256_SIZE) != 0) {
-			free(m);
+		if (strlen(hash[i]) != 2 * BLOB_HASH_SIZE ||
+		    hex_decode(hash[i], chunks + i * BLOB_HASH_SIZE,
+		        BLOB_HASH_SIZE) != 0) {
+			free(chunks);
 			return -1;
 		}
 	}
-	sha256(m, len, id);
+	manifest_id((uint64_t)size, chunk_size, chunks, n, id);
 	hex_encode(id, sizeof id, out);
-	free(m);
+	free(chunks);
 	return 0;
 }
 
@@ -351,7 +341,8 @@ down_manifest(xfer_t *self, app_call_fn call, void *arg)
 	chunks = json_object_get(r, "chunks");
 	if (jstr(r, "id") == NULL || !json_is_array(chunks) || size < 0 ||
 	    cs <= 0 || cs > XFER_CHUNK_MAX ||
-	    (json_int_t)json_array_size(chunks) != (size + cs - 1) / cs) {
+	    json_array_size(chunks) !=
+	        manifest_chunk_count((uint64_t)size, (uint32_t)cs)) {
 		xfer_fail(self,
 		    "the daemon's manifest of '%s' is not as "
 		    "documented",
@@ -518,8 +509,7 @@ up_check(xfer_t *self, app_call_fn call, void *arg)
 	exists = jstr(r, "exists");
 	if (exists != NULL && strcmp(exists, "dir") == 0) {
 		/* Into a directory of the mesh, as cp does, once. */
-		char *p =
-		    files_path_join(self->mesh, files_path_base(self->local));
+		char *p = fpath_join(self->mesh, fpath_base(self->local));
 
 		if (self->into_dir) {
 			xfer_fail(self, "'%s' is a directory of the mesh",
@@ -679,8 +669,7 @@ xfer_progress_row(const xfer_t *self, int64_t now_us, int width, tui_row_t *row)
 	/* The name is the mesh's or the user's: made safe by printf. */
 	tui_row_printf(row, TS_BAR,
 	    width - row->width < 24 ? width - row->width : 24, " %s ",
-	    files_path_base(
-	        self->kind == XFER_DOWN ? self->mesh : self->local));
+	    fpath_base(self->kind == XFER_DOWN ? self->mesh : self->local));
 	if (self->state == XFER_ASK) {
 		tui_row_printf(
 		    row, TS_PROMPT, width - row->width, " %s", self->question);
@@ -733,7 +722,7 @@ xfer_result(const xfer_t *self)
 	bool down = self->kind == XFER_DOWN;
 	/* The local file by its name: the status line is short, and the
 	 * user just typed where it is. */
-	const char *local = files_path_base(self->local);
+	const char *local = fpath_base(self->local);
 
 	tui_size_text(self->size, size);
 	switch (self->state) {
@@ -760,7 +749,7 @@ xfer_result(const xfer_t *self)
 		if (down && self->step >= DOWN_FETCH)
 			return xasprintf("download cancelled; '%s' is kept: "
 			                 "download again to resume",
-			    files_path_base(self->part));
+			    fpath_base(self->part));
 		if (down)
 			return xasprintf(
 			    "download of '%s' cancelled", self->mesh);
@@ -828,7 +817,7 @@ model_xfer_test(bool verbose)
 	part = xasprintf("%s%s", dst, XFER_PART_SUFFIX);
 
 	/* The id of the empty manifest, as doc/files.md defines it. */
-	assert(xfer_manifest_id(0, XFER_CHUNK_SIZE, none, 0, id) == 0);
+	assert(xfer_manifest_id(0, BLOB_CHUNK_SIZE, none, 0, id) == 0);
 	{
 		uint8_t m[] = {'i', 'o', 'e', '-', 'm', 'a', 'n', 'i', 'f', 'e',
 		    's', 't', '-', '1', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0,
@@ -842,7 +831,7 @@ model_xfer_test(bool verbose)
 	}
 
 	/* Upload 2.5 MiB: check, three chunks of at most 1 MiB, put. */
-	write_bytes(src, 2 * XFER_CHUNK_SIZE + XFER_CHUNK_SIZE / 2, 1);
+	write_bytes(src, 2 * BLOB_CHUNK_SIZE + BLOB_CHUNK_SIZE / 2, 1);
 	x = xfer_upload_new(src, "docs/src.bin", "alice", now, &cause);
 	assert(x != NULL && x->nchunks == 3 && xfer_active(x));
 	assert(xfer_wait_ms(x, now) == 0);
@@ -920,7 +909,7 @@ model_xfer_test(bool verbose)
 	json_array_clear(f->calls);
 	run(x, f, &now, 100000, 100);
 	assert(x->state == XFER_DONE && same_file(src, dst));
-	assert(x->resumed == 2 * XFER_CHUNK_SIZE);
+	assert(x->resumed == 2 * BLOB_CHUNK_SIZE);
 	assert(json_array_size(f->calls) == 3); /* manifest, fetch, 1 chunk */
 	xfer_destroy(&x);
 
@@ -1014,11 +1003,11 @@ model_xfer_test(bool verbose)
 	           json_object_get(f->tree, "docs/src.bin"), "size")) == 100);
 	xfer_destroy(&x);
 	/* A file written while it is sent is not put. */
-	write_bytes(src, XFER_CHUNK_SIZE + 10, 3);
+	write_bytes(src, BLOB_CHUNK_SIZE + 10, 3);
 	json_array_clear(f->calls);
 	x = xfer_upload_new(src, "changing", NULL, now, &cause);
 	run(x, f, &now, 1000, 2); /* check, first chunk */
-	write_bytes(src, XFER_CHUNK_SIZE + 20, 4);
+	write_bytes(src, BLOB_CHUNK_SIZE + 20, 4);
 	run(x, f, &now, 1000, 10);
 	assert(x->state == XFER_FAILED && strstr(x->error, "changed"));
 	assert(!test_ledger_called(f, "files.put"));

@@ -19,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blobs.h"
 #include "model-call.h"
 #include "tui.h"
 
-#define XFER_CHUNK_SIZE  (1024 * 1024)      /* doc/files.md */
 #define XFER_CHUNK_MAX   (64 * 1024 * 1024) /* larger in a manifest: refused */
 #define XFER_TIMEOUT_MS  10000
 #define XFER_RETRY_US    200000LL /* a chunk the node is still fetching */
@@ -104,10 +104,9 @@ void xfer_short(const xfer_t *self, char out[32]);
 /* What happened, once it ended (or what it asks). Caller frees. */
 char *xfer_result(const xfer_t *self);
 
-/* The file id of a manifest (doc/files.md): the SHA-256 of
- * "ioe-manifest-1", NUL, size (u64 big-endian), chunk size (u32
- * big-endian), each chunk hash (32 bytes), in hex into out. Returns 0, or
- * -1 if a hash is not 64 hex digits. */
+/* The file id (manifest_id, doc/files.md) of a manifest whose chunk
+ * hashes are in hex, in hex into out. Returns 0, or -1 if a hash is not
+ * 64 hex digits. */
 int xfer_manifest_id(int64_t size, uint32_t chunk_size, const char (*hash)[65],
     size_t n, char out[65]);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "fpath.h"
 #include "model-call.h"
 #include "model-files.h"
 #include "model-xfer.h"
@@ -86,12 +87,12 @@ test_ledger_file(test_ledger_t *self, const char *path, int64_t size, int mode,
 	json_array_foreach(chunks, i, h)
 	    snprintf(hs[i], sizeof hs[i], "%s", json_string_value(h));
 	assert(xfer_manifest_id(
-	           size, XFER_CHUNK_SIZE, (const char(*)[65])hs, n, id) == 0);
+	           size, BLOB_CHUNK_SIZE, (const char(*)[65])hs, n, id) == 0);
 	free(hs);
 	json_object_set_new(self->tree, path,
 	    json_pack("{s:s, s:I, s:i, s:i, s:o, s:s?, s:s, s:I}", "id", id,
 	        "size", (json_int_t)size, "mode", mode, "chunk_size",
-	        XFER_CHUNK_SIZE, "chunks", chunks, "user", user, "node", node,
+	        BLOB_CHUNK_SIZE, "chunks", chunks, "user", user, "node", node,
 	        "time_us", (json_int_t)TEST_TIME_US));
 	return xstrdup(id);
 }
@@ -104,9 +105,9 @@ test_ledger_put(test_ledger_t *self, const char *path, const void *data,
 	char hex[65];
 	uint8_t h[SHA256_SIZE];
 
-	for (size_t off = 0; off < len; off += XFER_CHUNK_SIZE) {
+	for (size_t off = 0; off < len; off += BLOB_CHUNK_SIZE) {
 		size_t n =
-		    len - off < XFER_CHUNK_SIZE ? len - off : XFER_CHUNK_SIZE;
+		    len - off < BLOB_CHUNK_SIZE ? len - off : BLOB_CHUNK_SIZE;
 
 		sha256((const char *)data + off, n, h);
 		hex_encode(h, sizeof h, hex);
@@ -122,11 +123,11 @@ static json_t *
 test_ledger_row(const char *path, json_t *o)
 {
 	if (o == NULL || json_is_true(json_object_get(o, "dir")))
-		return json_pack("{s:s, s:s, s:s}", "name",
-		    files_path_base(path), "path", path, "type", "dir");
+		return json_pack("{s:s, s:s, s:s}", "name", fpath_base(path),
+		    "path", path, "type", "dir");
 	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:O, "
 	                 "s:i, s:b}",
-	    "name", files_path_base(path), "path", path, "type", "file", "size",
+	    "name", fpath_base(path), "path", path, "type", "file", "size",
 	    json_object_get(o, "size"), "id", json_object_get(o, "id"), "mode",
 	    json_object_get(o, "mode"), "user", json_object_get(o, "user"),
 	    "node", json_object_get(o, "node"), "time_us",
@@ -159,7 +160,7 @@ test_ledger_ls(test_ledger_t *self, const char *dir)
 		slash = strchr(rest, '/');
 		name = slash != NULL ? strndup(rest, (size_t)(slash - rest))
 		                     : xstrdup(rest);
-		child = files_path_join(dir, name);
+		child = fpath_join(dir, name);
 		if (json_object_get(seen, name) == NULL) {
 			json_object_set_new(seen, name, json_true());
 			json_array_append_new(entries,
@@ -252,7 +253,7 @@ test_ledger_call(void *arg, const char *method, json_t *params,
 			st = test_ledger_refuse(
 			    code, cause, "quota_exceeded", "quota exceeded");
 		else if (data == NULL || hash == NULL ||
-		         len > XFER_CHUNK_SIZE ||
+		         len > BLOB_CHUNK_SIZE ||
 		         !xfer_chunk_ok(data, len, hash))
 			st = test_ledger_refuse(code, cause, "invalid",
 			    "the chunk does not match its hash");
