@@ -42,7 +42,7 @@ static void app_message(app_t *self, int style, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Shows a message in the status line for a while; errors are also kept in
- * the home buffer. */
+ * the home buffer, and shown under the files in their view. */
 static void
 app_message(app_t *self, int style, const char *fmt, ...)
 {
@@ -60,6 +60,9 @@ app_message(app_t *self, int style, const char *fmt, ...)
 	if (style == TS_ERROR)
 		buffer_note(self->rooms.r[0]->buf, LINE_ERROR, time_now_us(),
 		    "%s", text);
+	/* The files view has a row for it where paths fit. */
+	if (style == TS_ERROR && self->view == VIEW_FILES)
+		files_set_note(&self->files, TS_ERROR, text);
 	self->dirty = true;
 }
 

@@ -353,21 +353,28 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 		    json_integer_value(json_object_get(v, "time_us")), when);
 		tui_size_text(
 		    json_integer_value(json_object_get(v, "size")), size);
-		/* One line per operation; the version's size and id where
-		 * it has one, where it went for a move. */
+		/* Two rows per operation, so that one fits beside the
+		 * listing: when, who and what; then the version's size and
+		 * id where it has one, where a move went, what became of
+		 * it. */
 		line = xasprintf("%s  %s  %s", when, who != NULL ? who : "?",
 		    op != NULL ? op : "?");
-		if (id != NULL)
-			line = files_append(line, " %s [%.8s]", size, id);
-		if (jstr(v, "to") != NULL)
-			line = files_append(line, " to '%s'", jstr(v, "to"));
-		line =
-		    files_append(line, ": %s", outcome != NULL ? outcome : "?");
 		safe = tui_safe(line);
-		files_wrap(out, width, 2,
+		files_wrap(out, width, 2, TS_NORMAL, safe);
+		free(safe);
+		free(line);
+		line = xstrdup("");
+		if (id != NULL)
+			line = files_append(line, "%s [%.8s] ", size, id);
+		if (jstr(v, "to") != NULL)
+			line = files_append(line, "to '%s' ", jstr(v, "to"));
+		line =
+		    files_append(line, "%s", outcome != NULL ? outcome : "?");
+		safe = tui_safe(line);
+		files_wrap(out, width, 6,
 		    outcome != NULL && strcmp(outcome, "applied") != 0
 		        ? TS_LINK_FAIR
-		        : TS_NORMAL,
+		        : TS_DIM,
 		    safe);
 		free(safe);
 		free(line);
@@ -537,7 +544,8 @@ files_render(files_t *self, int width, int height, tui_rows_t *out)
 		goto done;
 	}
 	lw = self->stat != NULL ? width * 55 / 100 : width;
-	files_listing(self, lw, height, &list);
+	/* A column of space before the details' rule. */
+	files_listing(self, self->stat != NULL ? lw - 1 : lw, height, &list);
 	if (self->stat != NULL) {
 		files_details_rows(self, width - lw - 2, &det);
 		if (self->stat_top > det.n - height)
@@ -715,11 +723,12 @@ model_files_test(bool verbose)
 	assert(tui_rows_find(&rows, "0644"));
 	assert(tui_rows_find(&rows, "1/2"));
 	assert(tui_rows_find(&rows, "2 nodes: alpha, br\\x07avo"));
-	assert(
-	    tui_rows_find(&rows, "alice@alpha  put 10 B [aaaaaaaa]: applied"));
+	assert(tui_rows_find(&rows, "alice@alpha  put"));
+	assert(tui_rows_find(&rows, "      10 B [aaaaaaaa] applied"));
 	assert(tui_rows_find(&rows, "conflict copy:"));
 	assert(tui_rows_find(&rows, "bravo).pdf"));
-	assert(tui_rows_find(&rows, "carol@charlie  mv to 'x/t.pdf': skipped"));
+	assert(tui_rows_find(&rows, "carol@charlie  mv"));
+	assert(tui_rows_find(&rows, "      to 'x/t.pdf' skipped: moved"));
 	files_render(&f, 120, 30, &rows);
 	test_bounds(&rows, 120, 30);
 	assert(tui_rows_find(&rows, "History") && tui_rows_find(&rows, "NAME"));
