@@ -79,8 +79,9 @@ static const struct {
     {"d, u", "in the files: download the selected file; upload a local "
              "file to the directory shown"},
     {"y, n", "replace the file a transfer would overwrite, or not"},
-    {"Esc", "in the files: cancel the question asked, or the transfer "
-            "(a download resumes from where it stopped)"},
+    {"Esc", "in the files: cancel the question asked, else the transfer "
+            "(a download resumes where it stopped), else close the "
+            "details"},
     {"Ctrl-L", "redraw the screen"},
     {"Ctrl-C", "quit (as /quit)"},
 };
