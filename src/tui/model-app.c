@@ -1156,6 +1156,7 @@ app_reconnected(app_t *self)
 	}
 	app_load_rooms(self);
 	app_load_alerts(self);
+	self->want_files = true;
 	for (size_t i = 0; i < self->rooms.n; i++)
 		self->rooms.r[i]->loaded = false;
 	app_select(self, self->rooms.cur);
@@ -2322,9 +2323,9 @@ app_inputline(app_t *self, tui_row_t *row, int *cursor_x)
 	int col, pw;
 	char *text;
 
-	if (self->asking_user)
-		tui_row_puts(row, TS_PROMPT, "your name: ", self->cols);
-	else if (self->xfer != NULL && self->xfer->state == XFER_ASK)
+	/* The question asked last first: the files view's come on top
+	 * of the user's name, which is asked again after them. */
+	if (self->xfer != NULL && self->xfer->state == XFER_ASK)
 		tui_row_printf(row, TS_ALERT_URGENT, self->cols - 1, "%s ",
 		    self->xfer->question);
 	else if (self->ask == ASK_SAVE_AS)
@@ -2337,6 +2338,8 @@ app_inputline(app_t *self, tui_row_t *row, int *cursor_x)
 		tui_row_printf(row, TS_PROMPT, self->cols / 2,
 		    "upload '%s' to the mesh path: ",
 		    fpath_base(self->ask_arg));
+	else if (self->asking_user)
+		tui_row_puts(row, TS_PROMPT, "your name: ", self->cols);
 	else
 		tui_row_printf(row, TS_PROMPT, self->cols / 2, "[%s] ",
 		    app_room_name(room));
