@@ -71,8 +71,7 @@ files_append(char *s, const char *fmt, ...)
 	char *more, *t;
 
 	va_start(ap, fmt);
-	if (vasprintf(&more, fmt, ap) < 0)
-		abort();
+	more = xvasprintf(fmt, ap);
 	va_end(ap);
 	t = xasprintf("%s%s", s, more);
 	free(s);
@@ -521,33 +520,21 @@ void
 files_render(files_t *self, int width, int height, tui_rows_t *out)
 {
 	const char *sep = tui_text_is_ascii() ? "|" : "\xe2\x94\x82";
+	bool narrow = self->stat != NULL && width < FILES_SPLIT_MIN;
+	/* The listing's and the details' widths: either may be 0 (narrow:
+	 * the details instead of the listing). */
+	int lw = self->stat == NULL ? width : narrow ? 0 : width * 55 / 100;
+	int dw = self->stat == NULL ? 0 : narrow ? width : width - lw - 2;
 	tui_rows_t list, det;
-	int lw;
 
 	tui_rows_clear(out);
 	tui_rows_init(&list);
 	tui_rows_init(&det);
-	if (self->stat != NULL && width < FILES_SPLIT_MIN) {
-		/* Narrow: the details instead of the listing. */
-		files_details_rows(self, width, &det);
-		if (self->stat_top > det.n - height)
-			self->stat_top = det.n - height;
-		if (self->stat_top < 0)
-			self->stat_top = 0;
-		for (int y = 0; y < height; y++) {
-			tui_row_t *row = tui_rows_add(out);
-
-			if (self->stat_top + y < det.n)
-				tui_row_append(
-				    row, &det.row[self->stat_top + y], width);
-		}
-		goto done;
-	}
-	lw = self->stat != NULL ? width * 55 / 100 : width;
 	/* A column of space before the details' rule. */
-	files_listing(self, self->stat != NULL ? lw - 1 : lw, height, &list);
-	if (self->stat != NULL) {
-		files_details_rows(self, width - lw - 2, &det);
+	if (lw > 0)
+		files_listing(self, dw > 0 ? lw - 1 : lw, height, &list);
+	if (dw > 0) {
+		files_details_rows(self, dw, &det);
 		if (self->stat_top > det.n - height)
 			self->stat_top = det.n - height;
 		if (self->stat_top < 0)
@@ -558,16 +545,16 @@ files_render(files_t *self, int width, int height, tui_rows_t *out)
 
 		if (y < list.n)
 			tui_row_append(row, &list.row[y], lw);
-		if (self->stat == NULL)
+		if (dw == 0)
 			continue;
-		tui_row_pad(row, TS_NORMAL, lw);
-		tui_row_puts(row, TS_DIM, sep, -1);
-		tui_row_puts(row, TS_NORMAL, " ", -1);
+		if (lw > 0) {
+			tui_row_pad(row, TS_NORMAL, lw);
+			tui_row_puts(row, TS_DIM, sep, -1);
+			tui_row_puts(row, TS_NORMAL, " ", -1);
+		}
 		if (self->stat_top + y < det.n)
-			tui_row_append(
-			    row, &det.row[self->stat_top + y], width - lw - 2);
+			tui_row_append(row, &det.row[self->stat_top + y], dw);
 	}
-done:
 	tui_rows_free(&list);
 	tui_rows_free(&det);
 }

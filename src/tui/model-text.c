@@ -322,8 +322,7 @@ tui_rows_pair(tui_rows_t *out, int width, const char *key, int style,
 	char *v, *safe;
 
 	va_start(ap, fmt);
-	if (vasprintf(&v, fmt, ap) < 0)
-		abort();
+	v = xvasprintf(fmt, ap);
 	va_end(ap);
 	tui_row_puts(row, TS_NORMAL, "  ", width);
 	tui_row_puts(row, TS_DIM, key, width - row->width);

@@ -43,14 +43,11 @@ static void
 xfer_fail(xfer_t *self, const char *fmt, ...)
 {
 	va_list ap;
-	char *text;
 
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
-	va_end(ap);
 	free(self->error);
-	self->error = text;
+	va_start(ap, fmt);
+	self->error = xvasprintf(fmt, ap);
+	va_end(ap);
 	self->state = XFER_FAILED;
 	if (self->fd >= 0)
 		close(self->fd);
@@ -259,16 +256,18 @@ xfer_chunk_len(const xfer_t *self, size_t i)
 	                                        : self->chunk_size;
 }
 
-/* Reads exactly len bytes at off. Returns 0, or -1 (errno set; 0 at an
- * early end of file). */
+/* Reads (write: writes) exactly len bytes at off. Returns 0, or -1 with
+ * errno set (0: the file ended first). */
 static int
-xfer_pread(int fd, void *buf, size_t len, int64_t off)
+xfer_io(int fd, bool write, void *buf, size_t len, int64_t off)
 {
-	size_t got = 0;
+	size_t done = 0;
 
-	while (got < len) {
-		ssize_t n = pread(fd, (char *)buf + got, len - got,
-		    (off_t)(off + (int64_t)got));
+	while (done < len) {
+		char *p = (char *)buf + done;
+		off_t at = (off_t)(off + (int64_t)done);
+		ssize_t n = write ? pwrite(fd, p, len - done, at)
+		                  : pread(fd, p, len - done, at);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -277,25 +276,7 @@ xfer_pread(int fd, void *buf, size_t len, int64_t off)
 				errno = 0;
 			return -1;
 		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-static int
-xfer_pwrite(int fd, const void *buf, size_t len, int64_t off)
-{
-	size_t put = 0;
-
-	while (put < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + put, len - put,
-		    (off_t)(off + (int64_t)put));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		put += (size_t)n;
+		done += (size_t)n;
 	}
 	return 0;
 }
@@ -412,7 +393,7 @@ down_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 	len = xfer_chunk_len(self, i);
 	/* Resuming: a chunk the part holds already is not asked again. */
 	if (self->part_size >= off + (int64_t)len &&
-	    xfer_pread(self->fd, self->buf, len, off) == 0 &&
+	    xfer_io(self->fd, false, self->buf, len, off) == 0 &&
 	    xfer_chunk_ok(self->buf, len, self->hash[i])) {
 		self->done += (int64_t)len;
 		self->resumed += (int64_t)len;
@@ -452,7 +433,7 @@ down_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 		    i + 1, self->nchunks, self->mesh);
 		goto done;
 	}
-	if (xfer_pwrite(self->fd, got, len, off) != 0) {
+	if (xfer_io(self->fd, true, got, len, off) != 0) {
 		xfer_fail(
 		    self, "cannot write '%s': %s", self->part, strerror(errno));
 		goto done;
@@ -549,7 +530,7 @@ up_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 	if (i == 0)
 		self->start_us = now_us;
 	len = xfer_chunk_len(self, i);
-	if (xfer_pread(self->fd, self->buf, len, off) != 0) {
+	if (xfer_io(self->fd, false, self->buf, len, off) != 0) {
 		xfer_fail(self,
 		    errno != 0 ? "cannot read '%s': %s"
 		               : "'%s' changed while it was sent%s",
