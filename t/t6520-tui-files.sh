@@ -145,6 +145,19 @@ test_expect_success TUI,TMUX,FILES 'a missing local file: said at once' '
 	wait_screen 5 b "cancelled"
 '
 
+test_expect_success TUI,TMUX,FILES 'over its quota, bravo refuses an upload before any byte: said plainly' '
+	ioed_stop bravo &&
+	printf "files:\n  quota: 1M\n" >bravo/ioe.yaml &&
+	mesh_start bravo &&
+	wait_peer_up 10 bravo alpha &&
+	keys b u C-u &&
+	type_line b "$(pwd)/up.bin" &&
+	keys b C-u &&
+	type_line b inbox/q.bin &&
+	wait_screen 10 b "cannot upload '"'"'up.bin'"'"' to '"'"'inbox/q.bin'"'"': quota exceeded" &&
+	test_must_fail ioectl -d bravo files stat inbox/q.bin 2>/dev/null
+'
+
 test_expect_success TUI,TMUX,FILES 'Esc goes back to the rooms; /quit' '
 	keys b Escape &&
 	wait_screen_not 5 b "files of the mesh" &&
