@@ -206,6 +206,28 @@ views_files_test(bool verbose)
 	assert(strstr(t1, "gone.txt") == NULL);
 	assert(strstr(t1, "new/deep d") != NULL && strstr(t1, "new d") != NULL);
 
+	/* A directory with a name beyond ASCII moves whole. */
+	{
+		entry_t *u[2];
+		static const size_t both[] = { 0, 1 };
+		store_t *s4;
+		char *t4;
+
+		u[0] = feed_add(&x, 20, "file.put",
+		    put_body("\xc3\xa9t\xc3\xa9/a.txt", "a", NULL));
+		u[1] = feed_add(&x, 21, "file.mv",
+		    json_pack("{s:s, s:s, s:n}", "from", "\xc3\xa9t\xc3\xa9",
+			"to", "\xc3\xbc/x", "base"));
+		s4 = store_with(dir, "utf8", x.key, u, both, 2);
+		t4 = tree_dump(s4);
+		assert(strstr(t4, "\xc3\xbc/x/a.txt f") != NULL);
+		assert(strstr(t4, "\xc3\xa9t\xc3\xa9") == NULL);
+		free(t4);
+		store_destroy(&s4);
+		entry_destroy(&u[0]);
+		entry_destroy(&u[1]);
+	}
+
 	free(t1);
 	free(t2);
 	free(t3);
