@@ -122,7 +122,10 @@ test_expect_success TUI,TMUX,FILES 'the view follows the mesh: a file put on alp
 test_expect_success TUI,TMUX,FILES 'names from the mesh are shown inert' '
 	ioectl -d alpha files put notes.txt "$(printf "bill\342\200\256txt.exe")" \
 		>/dev/null &&
-	wait_screen 20 b "bill\\u{202e}txt.exe"
+	wait_screen 20 b "bill\\u{202e}txt.exe" &&
+	ioectl -d alpha files put notes.txt "$(printf "two\nlines.txt")" \
+		>/dev/null &&
+	wait_screen 20 b "two\\nlines.txt"
 '
 
 test_expect_success TUI,TMUX,FILES,JQ 'a path the mesh refuses: said plainly, nothing put' '

@@ -829,7 +829,7 @@ static void
 app_files_download(app_t *self)
 {
 	const files_entry_t *e = files_selected(&self->files);
-	char *local;
+	char *local, *name;
 
 	if (app_xfer_busy(self))
 		return;
@@ -840,9 +840,17 @@ app_files_download(app_t *self)
 		                "file");
 		return;
 	}
-	local = app_cwd_path(e->name);
+	/* The mesh lets a name hold a tab or a newline (doc/files.md):
+	 * the local name offered holds neither. */
+	name = xstrdup(e->name);
+	for (char *p = name; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	}
+	local = app_cwd_path(name);
 	app_ask(self, ASK_SAVE_AS, e->path, local);
 	free(local);
+	free(name);
 }
 
 /* u: asks for the local file to upload. */
@@ -2905,6 +2913,23 @@ test_files(struct fake *f, struct app_options *opts)
 	assert(a->ask == ASK_NONE && screen_has(a, "a transfer is running"));
 	test_xfer_run(a, &now);
 	assert(access(dst, F_OK) == 0);
+
+	/* A name with a newline: shown inert, and the local name offered
+	 * has none. */
+	test_ledger_put(
+	    f->ledger, "docs/two\nlines.txt", "2", 1, "eve", "echo");
+	event(a, "file.put", "echo", json_pack("{s:s}", "path", "x"));
+	now += SEC;
+	app_tick(a, now);
+	assert(screen_has(a, "two\\nlines.txt"));
+	for (size_t i = 0; i < a->files.n; i++) {
+		if (strcmp(a->files.e[i].name, "two\nlines.txt") == 0)
+			a->files.sel = i;
+	}
+	app_key(a, 'd');
+	assert(a->ask == ASK_SAVE_AS &&
+	       strcmp(fpath_base(a->input.buf), "two_lines.txt") == 0);
+	app_key(a, TK_ESC);
 
 	/* Narrow: the details instead of the listing, scrolled by PgDn. */
 	app_resize(a, 80, 24);
