@@ -168,7 +168,7 @@ files_load(files_t *self, json_t *result, char **cause)
 	json_t *entries = json_object_get(result, "entries"), *o;
 	const files_entry_t *cur = files_selected(self);
 	char *keep;
-	size_t i, n = 0;
+	size_t i, n = 0, old_sel;
 	files_entry_t *e;
 
 	if (!json_is_array(entries))
@@ -202,9 +202,12 @@ files_load(files_t *self, json_t *result, char **cause)
 	keep = self->select != NULL ? xstrdup(self->select)
 	       : cur != NULL        ? xstrdup(cur->name)
 	                            : NULL;
+	/* Gone (removed or moved elsewhere): the entry now in its place. */
+	old_sel = self->sel;
 	files_clear(self);
 	self->e = e;
 	self->n = n;
+	self->sel = old_sel < n ? old_sel : n > 0 ? n - 1 : 0;
 	for (i = 0; keep != NULL && i < n; i++) {
 		if (strcmp(e[i].name, keep) == 0)
 			self->sel = i;
@@ -636,6 +639,10 @@ model_files_test(bool verbose)
 	files_move(&f, -1);
 	assert(files_load(&f, ls, NULL) == 0);
 	assert(strcmp(files_selected(&f)->name, "bad\x1b[2Jname") == 0);
+	/* A selected entry that goes: the one in its place is selected. */
+	json_array_remove(json_object_get(ls, "entries"), 2);
+	assert(files_load(&f, ls, NULL) == 0);
+	assert(f.n == 3 && strcmp(files_selected(&f)->name, "zeta.txt") == 0);
 	json_decref(ls);
 	/* Narrow terminals drop the time, then the user. */
 	files_render(&f, 60, 10, &rows);
