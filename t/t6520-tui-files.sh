@@ -37,7 +37,7 @@ test_expect_success TUI,TMUX,FILES 'F4 on bravo: the tree, directories first' '
 	wait_screen 10 b "readme.txt" &&
 	grep -F " mesh  (2 entries)" b.screen &&
 	grep -E "^ procedures/ +- +- " b.screen &&
-	grep -E "^ readme.txt +28 B +[12]\*? +alice@alpha +[0-9-]+ [0-9:]+" \
+	grep -E "^ readme.txt +28 bytes +[12]\*? +alice@alpha +[0-9-]+ [0-9:]+" \
 		b.screen &&
 	test $(grep -n "procedures/" b.screen | cut -d: -f1) -lt \
 		$(grep -n "readme.txt" b.screen | cut -d: -f1)

@@ -2856,7 +2856,7 @@ test_files(struct fake *f, struct app_options *opts)
 	assert(a->xfer != NULL);
 	test_xfer_run(a, &now);
 	assert(screen_has(a, "uploaded '") &&
-	       screen_has(a, "to 'docs/report.bin' (1.5 MiB, id "));
+	       screen_has(a, "to 'docs/report.bin' (1.4 MiB, id "));
 	o = json_object_get(f->ledger->tree, "docs/report.bin");
 	assert(o != NULL && strcmp(jstr(o, "user"), "alice") == 0 &&
 	       json_integer_value(json_object_get(o, "size")) ==

@@ -13,7 +13,7 @@
 
 /* Columns of the listing, right of the name; dropped from the right
  * when the name would get fewer than NAME_MIN. */
-#define SIZE_W   9
+#define SIZE_W   10
 #define NODES_W  5
 #define WHO_W    20
 #define TIME_W   16
@@ -291,7 +291,7 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 {
 	json_t *st = self->stat, *v;
 	int64_t chunks, here;
-	char size[16], when[24], *who, *names = NULL, *line;
+	char size[24], when[24], *who, *names = NULL, *line;
 	size_t i;
 	tui_row_t *row;
 	int style;
@@ -303,7 +303,8 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 	tui_row_printf(
 	    row, TS_HEADING, width, "%s", fpath_base(jstr(st, "path")));
 	tui_rows_pair(out, width, "path", TS_NORMAL, "%s", jstr(st, "path"));
-	tui_size_text(json_integer_value(json_object_get(st, "size")), size);
+	size_format((uint64_t)json_integer_value(json_object_get(st, "size")),
+	    size, sizeof size);
 	tui_rows_pair(out, width, "size", TS_NORMAL, "%s (%lld bytes)", size,
 	    (long long)json_integer_value(json_object_get(st, "size")));
 	tui_rows_pair(out, width, "id", TS_NORMAL, "%.16s",
@@ -353,8 +354,9 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 		who = files_who(v);
 		files_time(
 		    json_integer_value(json_object_get(v, "time_us")), when);
-		tui_size_text(
-		    json_integer_value(json_object_get(v, "size")), size);
+		size_format(
+		    (uint64_t)json_integer_value(json_object_get(v, "size")),
+		    size, sizeof size);
 		/* Two rows per operation, so that one fits beside the
 		 * listing: when, who and what; then the version's size and
 		 * id where it has one, where a move went, what became of
@@ -460,7 +462,7 @@ files_listing(files_t *self, int width, int height, tui_rows_t *out)
 		size_t i = (size_t)(self->top + y);
 		const files_entry_t *e;
 		int style;
-		char size[16], nodes[16], when[24];
+		char size[24], nodes[16], when[24];
 
 		row = tui_rows_add(out);
 		if (y == 0 && self->error != NULL) {
@@ -490,7 +492,7 @@ files_listing(files_t *self, int width, int height, tui_rows_t *out)
 		if (e->dir)
 			snprintf(size, sizeof size, "-");
 		else
-			tui_size_text(e->size, size);
+			size_format((uint64_t)e->size, size, sizeof size);
 		if (e->dir)
 			snprintf(nodes, sizeof nodes, "-");
 		else
@@ -711,14 +713,14 @@ model_files_test(bool verbose)
 	assert(strcmp(files_stat_path(&f), "procedures/triage.pdf") == 0);
 	files_details_rows(&f, 70, &rows);
 	test_bounds(&rows, 70, -1);
-	assert(tui_rows_find(&rows, "1.2 MiB (1234567 bytes)"));
+	assert(tui_rows_find(&rows, "1.1 MiB (1234567 bytes)"));
 	assert(tui_rows_find(&rows, "0123456789abcdef"));
 	assert(!tui_rows_find(&rows, "0123456789abcdef0"));
 	assert(tui_rows_find(&rows, "0644"));
 	assert(tui_rows_find(&rows, "1/2"));
 	assert(tui_rows_find(&rows, "2 nodes: alpha, br\\x07avo"));
 	assert(tui_rows_find(&rows, "alice@alpha  put"));
-	assert(tui_rows_find(&rows, "      10 B [aaaaaaaa] applied"));
+	assert(tui_rows_find(&rows, "      10 bytes [aaaaaaaa] applied"));
 	assert(tui_rows_find(&rows, "conflict copy:"));
 	assert(tui_rows_find(&rows, "bravo).pdf"));
 	assert(tui_rows_find(&rows, "carol@charlie  mv"));

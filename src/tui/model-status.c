@@ -37,14 +37,14 @@ status_rows(const struct status_info *info, int width, tui_rows_t *out)
 		    json_string_value(json_object_get(st, "mesh_problem"));
 		const char *beacon =
 		    json_string_value(json_object_get(st, "beacon_problem"));
-		char dur[64], bytes[16];
+		char dur[64], bytes[24];
 
 		time_format_duration(
 		    json_integer_value(json_object_get(st, "uptime")), dur,
 		    sizeof dur);
-		tui_size_text(
-		    json_integer_value(json_object_get(st, "store_bytes")),
-		    bytes);
+		size_format((uint64_t)json_integer_value(
+		                json_object_get(st, "store_bytes")),
+		    bytes, sizeof bytes);
 		tui_rows_pair(out, width, "name", TS_BAR_HI, "%s",
 		    status_str(st, "name"));
 		tui_rows_pair(out, width, "fingerprint", TS_NORMAL, "%s",

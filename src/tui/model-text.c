@@ -344,46 +344,6 @@ tui_rows_pair(tui_rows_t *out, int width, const char *key, int style,
 	free(v);
 }
 
-void
-tui_size_text(int64_t bytes, char out[16])
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(out, 16, "%lld B", (long long)(bytes < 0 ? 0 : bytes));
-		return;
-	}
-	/* 1023.5 and up would print as "1024": the next unit. */
-	while (v >= 1023.5 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	/* 99.95 would print as "100.0": past three digits, no decimal. */
-	if (v < 99.95)
-		snprintf(out, 16, "%.1f %s", v, unit[u]);
-	else
-		snprintf(out, 16, "%.0f %s", v, unit[u]);
-}
-
-void
-tui_clock_text(int64_t seconds, char out[16])
-{
-	if (seconds < 0)
-		seconds = 0;
-	if (seconds >= 100 * 3600)
-		snprintf(out, 16, "%dh",
-		    seconds / 3600 > 99999 ? 99999 : (int)(seconds / 3600));
-	else if (seconds >= 3600)
-		snprintf(out, 16, "%lld:%02lld:%02lld",
-		    (long long)(seconds / 3600), (long long)(seconds / 60 % 60),
-		    (long long)(seconds % 60));
-	else
-		snprintf(out, 16, "%lld:%02lld", (long long)(seconds / 60),
-		    (long long)(seconds % 60));
-}
-
 int
 tui_author_style(const char *who)
 {
@@ -677,33 +637,6 @@ model_text_test(bool verbose)
 	tui_row_t row;
 
 	(void)verbose;
-	/* Sizes and durations, for the files view. */
-	{
-		char b[16];
-
-		tui_size_text(0, b);
-		assert(strcmp(b, "0 B") == 0);
-		tui_size_text(1023, b);
-		assert(strcmp(b, "1023 B") == 0);
-		tui_size_text(1536, b);
-		assert(strcmp(b, "1.5 KiB") == 0);
-		tui_size_text(3 * 1048576LL + 1, b);
-		assert(strcmp(b, "3.0 MiB") == 0);
-		tui_size_text(1048575, b);
-		assert(strcmp(b, "1.0 MiB") == 0);
-		tui_size_text(150LL << 30, b);
-		assert(strcmp(b, "150 GiB") == 0);
-		tui_size_text(INT64_MAX, b);
-		assert(strlen(b) < 16);
-		tui_clock_text(7, b);
-		assert(strcmp(b, "0:07") == 0);
-		tui_clock_text(725, b);
-		assert(strcmp(b, "12:05") == 0);
-		tui_clock_text(3723, b);
-		assert(strcmp(b, "1:02:03") == 0);
-		tui_clock_text(500 * 3600, b);
-		assert(strcmp(b, "500h") == 0);
-	}
 	/* Escape sequences and controls come out inert and visible. */
 	s = tui_text_safe("red \x1b[31mALARM\x1b[0m\a end",
 	    strlen("red \x1b[31mALARM\x1b[0m\a end"), false);

@@ -57,13 +57,6 @@ void tui_time_day(int64_t us, char out[16]);
 void tui_rows_pair(tui_rows_t *out, int width, const char *key, int style,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* "532 B", "12.3 KiB", "1.2 MiB", "140 GiB": a size in powers of 1024,
- * three digits at most. out holds 16 bytes. */
-void tui_size_text(int64_t bytes, char out[16]);
-/* "0:07", "12:05", "1:02:03": a duration in seconds, for what is left of
- * a transfer. out holds 16 bytes. */
-void tui_clock_text(int64_t seconds, char out[16]);
-
 /* The author colour of "user@node": TS_AUTHOR0..TS_AUTHOR5. */
 int tui_author_style(const char *who);
 

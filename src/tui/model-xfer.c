@@ -641,7 +641,7 @@ xfer_percent(const xfer_t *self)
 void
 xfer_progress_row(const xfer_t *self, int64_t now_us, int width, tui_row_t *row)
 {
-	char done[16], size[16], rate[16], left[16], *right;
+	char done[24], size[24], rate[24], left[32], *right;
 	int64_t r = xfer_rate(self, now_us);
 	int pct = xfer_percent(self), bar, fill, used;
 
@@ -656,14 +656,15 @@ xfer_progress_row(const xfer_t *self, int64_t now_us, int width, tui_row_t *row)
 		    row, TS_PROMPT, width - row->width, " %s", self->question);
 		return;
 	}
-	tui_size_text(self->done, done);
-	tui_size_text(self->size, size);
+	size_format((uint64_t)self->done, done, sizeof done);
+	size_format((uint64_t)self->size, size, sizeof size);
 	if (self->note != NULL)
 		right =
 		    xasprintf(" %3d%%  %s/%s  %s", pct, done, size, self->note);
 	else if (r > 0) {
-		tui_size_text(r, rate);
-		tui_clock_text((self->size - self->done) / r, left);
+		size_format((uint64_t)r, rate, sizeof rate);
+		time_format_duration(
+		    (self->size - self->done + r - 1) / r, left, sizeof left);
 		right = xasprintf(" %3d%%  %s/%s  %s/s  %s left", pct, done,
 		    size, rate, left);
 	} else
@@ -699,13 +700,13 @@ xfer_short(const xfer_t *self, char out[32])
 char *
 xfer_result(const xfer_t *self)
 {
-	char size[16];
+	char size[24];
 	bool down = self->kind == XFER_DOWN;
 	/* The local file by its name: the status line is short, and the
 	 * user just typed where it is. */
 	const char *local = fpath_base(self->local);
 
-	tui_size_text(self->size, size);
+	size_format((uint64_t)self->size, size, sizeof size);
 	switch (self->state) {
 	case XFER_ASK:
 		return xstrdup(self->question);
@@ -1018,7 +1019,7 @@ model_xfer_test(bool verbose)
 	xfer_progress_row(x, 4000000, 100, &row);
 	msg = tui_row_plain(&row);
 	assert(strstr(msg, "evil\\x1b[2J.bin") && !strchr(msg, '\x1b'));
-	assert(strstr(msg, " 40%  4.0 MiB/10.0 MiB  1.0 MiB/s  0:06 left"));
+	assert(strstr(msg, " 40%  4.0 MiB/10.0 MiB  1.0 MiB/s  6s left"));
 	assert(strstr(msg, "[====") != NULL && row.width <= 100);
 	free(msg);
 	for (int w = 10; w < 120; w += 7) {

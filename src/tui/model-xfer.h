@@ -95,7 +95,7 @@ void xfer_cancel(xfer_t *self);
 
 /* Bytes per second since chunks started to move, or -1 if too early. */
 int64_t xfer_rate(const xfer_t *self, int64_t now_us);
-/* "down triage.pdf [=====>    ]  45%  4.5 MiB/10.0 MiB  1.2 MiB/s  0:05
+/* "down triage.pdf [=====>    ]  45%  4.5 MiB/10.0 MiB  1.2 MiB/s  5s
  * left", in width columns. */
 void xfer_progress_row(
     const xfer_t *self, int64_t now_us, int width, tui_row_t *row);
