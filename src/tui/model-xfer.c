@@ -234,17 +234,6 @@ xfer_call(xfer_t *self, app_call_fn call, void *arg, const char *method,
 	return result;
 }
 
-bool
-xfer_chunk_ok(const void *data, size_t len, const char *hex)
-{
-	uint8_t h[SHA256_SIZE];
-	char got[2 * SHA256_SIZE + 1];
-
-	sha256(data, len, h);
-	hex_encode(h, sizeof h, got);
-	return strcasecmp(got, hex) == 0;
-}
-
 /* Bytes of chunk i. */
 static size_t
 xfer_chunk_len(const xfer_t *self, size_t i)
@@ -394,7 +383,7 @@ down_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 	/* Resuming: a chunk the part holds already is not asked again. */
 	if (self->part_size >= off + (int64_t)len &&
 	    xfer_io(self->fd, false, self->buf, len, off) == 0 &&
-	    xfer_chunk_ok(self->buf, len, self->hash[i])) {
+	    sha256_is(self->buf, len, self->hash[i])) {
 		self->done += (int64_t)len;
 		self->resumed += (int64_t)len;
 		self->next++;
@@ -426,7 +415,7 @@ down_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 		goto done;
 	}
 	if (got == NULL || got_len != len ||
-	    !xfer_chunk_ok(got, len, self->hash[i])) {
+	    !sha256_is(got, len, self->hash[i])) {
 		xfer_fail(self,
 		    "chunk %zu/%zu of '%s' from the daemon does "
 		    "not match its hash",
@@ -520,7 +509,6 @@ up_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 {
 	size_t i = self->next, len;
 	int64_t off = (int64_t)i * self->chunk_size;
-	uint8_t h[SHA256_SIZE];
 	json_t *r;
 
 	if (i == self->nchunks) {
@@ -537,8 +525,7 @@ up_chunk(xfer_t *self, app_call_fn call, void *arg, int64_t now_us)
 		    self->local, errno != 0 ? strerror(errno) : "");
 		return;
 	}
-	sha256(self->buf, len, h);
-	hex_encode(h, sizeof h, self->hash[i]);
+	sha256_hex(self->buf, len, self->hash[i]);
 	r = xfer_call(self, call, arg, "files.chunk.put",
 	    json_pack("{s:s}", "hash", self->hash[i]), self->buf, len, NULL,
 	    NULL, NULL);

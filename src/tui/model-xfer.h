@@ -110,9 +110,6 @@ char *xfer_result(const xfer_t *self);
 int xfer_manifest_id(int64_t size, uint32_t chunk_size, const char (*hash)[65],
     size_t n, char out[65]);
 
-/* True if len bytes of data are the chunk named hex (its SHA-256). */
-bool xfer_chunk_ok(const void *data, size_t len, const char *hex);
-
 void model_xfer_test(bool verbose);
 
 #endif

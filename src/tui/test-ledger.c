@@ -103,14 +103,12 @@ test_ledger_put(test_ledger_t *self, const char *path, const void *data,
 {
 	json_t *chunks = json_array();
 	char hex[65];
-	uint8_t h[SHA256_SIZE];
 
 	for (size_t off = 0; off < len; off += BLOB_CHUNK_SIZE) {
 		size_t n =
 		    len - off < BLOB_CHUNK_SIZE ? len - off : BLOB_CHUNK_SIZE;
 
-		sha256((const char *)data + off, n, h);
-		hex_encode(h, sizeof h, hex);
+		sha256_hex((const char *)data + off, n, hex);
 		test_ledger_store(self, hex, (const char *)data + off, n);
 		json_array_append_new(chunks, json_string(hex));
 	}
@@ -253,8 +251,7 @@ test_ledger_call(void *arg, const char *method, json_t *params,
 			st = test_ledger_refuse(
 			    code, cause, "quota_exceeded", "quota exceeded");
 		else if (data == NULL || hash == NULL ||
-		         len > BLOB_CHUNK_SIZE ||
-		         !xfer_chunk_ok(data, len, hash))
+		         len > BLOB_CHUNK_SIZE || !sha256_is(data, len, hash))
 			st = test_ledger_refuse(code, cause, "invalid",
 			    "the chunk does not match its hash");
 		else {
