@@ -43,9 +43,13 @@ tui_start () {
 	ts_name_=$1 ts_node_=$2 ts_w_=$3 ts_h_=$4
 	shift 4
 	rm -f "$ts_name_.rc" &&
+	# The server stays when its last session ends: a new session
+	# started while it is going away would find it gone ("server exited
+	# unexpectedly"). test_atexit stops it.
 	t new-session -d -s "$ts_name_" -x "$ts_w_" -y "$ts_h_" \
 		"cd '$TRASH_DIRECTORY' && ioe-tui -d '$ts_node_' $* \
-		2>'$ts_name_.err'; echo \$? >'$ts_name_.rc'"
+		2>'$ts_name_.err'; echo \$? >'$ts_name_.rc'" \; \
+		set-option -s exit-empty off
 }
 
 # keys NAME KEY...: tmux key names (Enter, F2, Escape, C-u, PPage)
