@@ -276,8 +276,8 @@ test_expect_success 'log: time, user@node, op, path (-> to), id' '
 	ioectl -d a files log procs >log.out &&
 	test_line_count = 3 log.out &&
 	sed -n 1p log.out | grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  mkdir  procs/old$" &&
-	sed -n 2p log.out | grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  mv     docs/small -> procs/small\.txt$" &&
-	sed -n 3p log.out | grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  rm     procs/small\.txt$" &&
+	sed -n 2p log.out | grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  mv     docs/small -> procs/small\.txt  [0-9a-f]{12}$" &&
+	sed -n 3p log.out | grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  rm     procs/small\.txt  [0-9a-f]{12}$" &&
 	ioectl -d a files log >log.out &&
 	id=$(jq -r .id five.json | cut -c1-12) &&
 	grep -E "^[0-9-]{10} [0-9:]{8}  alice@a  put    five  $id$" log.out &&
@@ -455,7 +455,7 @@ test_expect_success 'put, mkdir, mv, rm act for -u USER; with several users, non
 	ioectl -d a -u alice files mv by-carol carols/by-carol >/dev/null &&
 	ioectl -d a -u alice files log carols >log.out &&
 	grep "  carol@a  mkdir  carols$" log.out &&
-	grep "  alice@a  mv     by-carol -> carols/by-carol$" log.out &&
+	grep -E "  alice@a  mv     by-carol -> carols/by-carol  [0-9a-f]{12}$" log.out &&
 	test_expect_code 2 ioectl -d a files rm carols/by-carol 2>err &&
 	ioectl -d a -u carol files rm carols/by-carol >/dev/null
 '
