@@ -94,7 +94,9 @@ test_expect_success TUI,TMUX,FILES 'Backspace closes the details, then goes up' 
 	wait_screen 5 b " mesh  (2 entries)"
 '
 
-test_expect_success TUI,TMUX,FILES,JQ 'u uploads a local file from bravo: alpha gets it byte for byte' '
+test_expect_success TUI,TMUX,FILES,JQ 'u uploads a local file from bravo: alpha gets it byte for byte, as bob' '
+	# a second user on bravo: the upload must say who acts
+	ioectl -d bravo user add carol >/dev/null &&
 	head -c $((MIB + 999)) /dev/urandom >up.bin &&
 	keys b u &&
 	wait_screen 5 b "upload the local file: $(pwd)/" &&

@@ -368,8 +368,12 @@ files_details_rows(const files_t *self, int width, tui_rows_t *out)
 		free(safe);
 		free(line);
 		line = xstrdup("");
-		if (id != NULL)
+		/* A move or a removal names the id it acted on, with no
+		 * size. */
+		if (id != NULL && json_is_integer(json_object_get(v, "size")))
 			line = files_append(line, "%s [%.8s] ", size, id);
+		else if (id != NULL)
+			line = files_append(line, "[%.8s] ", id);
 		if (jstr(v, "to") != NULL)
 			line = files_append(line, "to '%s' ", jstr(v, "to"));
 		line =
@@ -707,6 +711,7 @@ model_files_test(bool verbose)
 	    "bravo).pdf\"},"
 	    "{\"user\":\"carol\",\"node\":\"charlie\",\"time_us\":"
 	    "1795000200000000,\"op\":\"mv\",\"to\":\"x/t.pdf\","
+	    "\"id\":\"cccccccccccc\",\"size\":null,"
 	    "\"outcome\":\"skipped: moved meanwhile\"}]}",
 	    0, NULL);
 	assert(files_set_stat(&f, st, NULL) == 0);
@@ -724,7 +729,8 @@ model_files_test(bool verbose)
 	assert(tui_rows_find(&rows, "conflict copy:"));
 	assert(tui_rows_find(&rows, "bravo).pdf"));
 	assert(tui_rows_find(&rows, "carol@charlie  mv"));
-	assert(tui_rows_find(&rows, "      to 'x/t.pdf' skipped: moved"));
+	assert(tui_rows_find(
+	    &rows, "      [cccccccc] to 'x/t.pdf' skipped: moved"));
 	files_render(&f, 120, 30, &rows);
 	test_bounds(&rows, 120, 30);
 	assert(tui_rows_find(&rows, "History") && tui_rows_find(&rows, "NAME"));

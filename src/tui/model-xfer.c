@@ -468,9 +468,10 @@ down_finish(xfer_t *self)
 static void
 up_check(xfer_t *self, app_call_fn call, void *arg)
 {
+	/* With the user, so that who acts is settled before any byte. */
 	json_t *r = xfer_call(self, call, arg, "files.check",
-	    json_pack("{s:s, s:I}", "path", self->mesh, "size",
-	        (json_int_t)self->size),
+	    json_pack("{s:s, s:I, s:s?}", "path", self->mesh, "size",
+	        (json_int_t)self->size, "user", self->user),
 	    NULL, 0, NULL, NULL, NULL);
 	const char *exists;
 
@@ -809,6 +810,9 @@ model_xfer_test(bool verbose)
 	assert(json_object_get(f->tree, "docs/src.bin") != NULL);
 	assert(strcmp(jstr(json_object_get(f->tree, "docs/src.bin"), "user"),
 	           "alice") == 0);
+	/* The user goes with files.check too: who acts is settled before
+	 * any byte is sent. */
+	assert(strcmp(jstr(f->check, "user"), "alice") == 0);
 	assert(x->done == x->size && xfer_rate(x, now) > 0);
 	msg = xfer_result(x);
 	assert(strstr(msg, "uploaded 'src.bin' to 'docs/src.bin' (2.5 MiB, "

@@ -45,6 +45,7 @@ test_ledger_destroy(test_ledger_t **self_p)
 	json_decref(self->tree);
 	json_decref(self->calls);
 	json_decref(self->last);
+	json_decref(self->check);
 	free(self);
 	*self_p = NULL;
 }
@@ -232,6 +233,8 @@ test_ledger_call(void *arg, const char *method, json_t *params,
 			        "outcome", "applied"));
 		}
 	} else if (strcmp(method, "files.check") == 0) {
+		json_decref(f->check);
+		f->check = json_incref(params);
 		if (f->quota)
 			st = test_ledger_refuse(code, cause, "quota_exceeded",
 			    "this node holds 9 MiB of its quota of 10 MiB; "

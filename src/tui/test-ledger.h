@@ -25,6 +25,7 @@ typedef struct test_ledger {
 	                * node, time_us}, or {dir: true} */
 	json_t *calls; /* [method, ...], every call */
 	json_t *last;  /* params of the last call */
+	json_t *check; /* params of the last files.check */
 	int absent;    /* files.chunk.get says have:false so many times */
 	bool corrupt;  /* files.chunk.get sends a wrong byte */
 	bool quota;    /* files.check and files.chunk.put refuse */
