@@ -222,18 +222,6 @@ files_get_open(struct files_get *g)
 	return EXIT_OK;
 }
 
-/* True if len bytes hash to the hex hash. */
-static bool
-files_get_hash_ok(const void *data, size_t len, const char *hash)
-{
-	uint8_t digest[SHA256_SIZE];
-	char hex[2 * SHA256_SIZE + 1];
-
-	sha256(data, len, digest);
-	hex_encode(digest, sizeof digest, hex);
-	return strcmp(hex, hash) == 0;
-}
-
 /* True if the part file already holds chunk i, right (a resumed run). */
 static bool
 files_get_have(struct files_get *g, size_t i, off_t off, size_t len,
@@ -252,7 +240,7 @@ files_get_have(struct files_get *g, size_t i, off_t off, size_t len,
 			return false;
 		got += (size_t)n;
 	}
-	return files_get_hash_ok(
+	return sha256_is(
 	    g->buf, len, json_string_value(json_array_get(g->chunks, i)));
 }
 
@@ -303,7 +291,7 @@ files_get_fetch(struct files_get *g, size_t i, off_t off, size_t len,
 		if (json_is_true(json_object_get(r, "have"))) {
 			json_decref(r);
 			if (data != NULL && zframe_size(data) == len &&
-			    files_get_hash_ok(zframe_data(data), len, hash))
+			    sha256_is(zframe_data(data), len, hash))
 				break;
 			zframe_destroy(&data);
 			if (++bad >= FILES_BAD_TRIES)

@@ -112,7 +112,6 @@ static int
 files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
     json_t *chunks, progress_t *bar)
 {
-	uint8_t digest[SHA256_SIZE];
 	char hash[2 * SHA256_SIZE + 1], extra;
 	char *buf = malloc(FILES_CHUNK_SIZE);
 	off_t done = 0;
@@ -138,8 +137,7 @@ files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
 			    local, (long long)size);
 			goto done;
 		}
-		sha256(buf, want, digest);
-		hex_encode(digest, sizeof digest, hash);
+		sha256_hex(buf, want, hash);
 		if ((rc = cmd_call_data(ctx, "files.chunk.put",
 			 json_pack("{s:s}", "hash", hash), buf, want, NULL,
 			 &r)) != EXIT_OK)

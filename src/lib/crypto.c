@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -188,6 +189,24 @@ sha256(const void *data, size_t len, uint8_t out[SHA256_SIZE])
 }
 
 void
+sha256_hex(const void *data, size_t len, char out[2 * SHA256_SIZE + 1])
+{
+	uint8_t digest[SHA256_SIZE];
+
+	sha256(data, len, digest);
+	hex_encode(digest, sizeof digest, out);
+}
+
+bool
+sha256_is(const void *data, size_t len, const char *hex)
+{
+	char got[2 * SHA256_SIZE + 1];
+
+	sha256_hex(data, len, got);
+	return strcasecmp(got, hex) == 0;
+}
+
+void
 key_fingerprint(const uint8_t pub[ED25519_PUBLIC_SIZE], char out[20])
 {
 	uint8_t digest[SHA256_SIZE];
@@ -215,6 +234,15 @@ crypto_test(bool verbose)
 	hex_encode(digest, SHA256_SIZE, hex);
 	assert(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
 			   "b410ff61f20015ad") == 0);
+	memset(hex, 0, sizeof hex);
+	sha256_hex("abc", 3, hex);
+	assert(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+			   "b410ff61f20015ad") == 0);
+	assert(sha256_is("abc", 3, hex));
+	assert(sha256_is("abc", 3, "BA7816BF8F01CFEA414140DE5DAE2223B00361A3"
+				   "96177A9CB410FF61F20015AD"));
+	assert(!sha256_is("abd", 3, hex));
+	assert(!sha256_is("abc", 3, "ba78"));
 
 	key = signing_key_generate(&cause);
 	assert(key != NULL);

@@ -35,6 +35,11 @@ bool ed25519_verify(const uint8_t pub[ED25519_PUBLIC_SIZE], const void *msg,
     size_t len, const uint8_t sig[ED25519_SIGNATURE_SIZE]);
 
 void sha256(const void *data, size_t len, uint8_t out[SHA256_SIZE]);
+/* The SHA-256 of data in lower-case hex: a chunk's name (doc/files.md). */
+void sha256_hex(const void *data, size_t len, char out[2 * SHA256_SIZE + 1]);
+/* True if the SHA-256 of data is hex (either case): a chunk checked
+ * against its name. */
+bool sha256_is(const void *data, size_t len, const char *hex);
 
 /* "7f3a 91c2 0b4e d815": the first 8 bytes of SHA-256 of the public key,
  * short enough to read out over a phone. out holds 20 bytes. */

@@ -13,7 +13,7 @@
 
 #include "util.h"
 
-static char *
+char *
 xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

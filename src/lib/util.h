@@ -2,6 +2,7 @@
 #ifndef IOE_UTIL_H
 #define IOE_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@ int fail(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Formatted string the caller frees; aborts on memory exhaustion, as every
  * caller would. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 char *xstrdup(const char *s);
 void *xcalloc(size_t n, size_t size);
 

@@ -24,7 +24,6 @@
 #include "util.h"
 #include "view.h"
 
-#define POLL_MS         250 /* the longest the loop sleeps */
 #define EVENTS_PER_TURN 500 /* then the screen is drawn */
 
 static const char usage_text[] = "usage: ioe-tui [-ChV] [-d DIR] [-u USER]\n";
@@ -55,27 +54,44 @@ struct tui_daemon {
 };
 
 static int
-tui_call(void *arg, const char *method, json_t *params, int timeout_ms,
+tui_call(void *arg, const char *method, json_t *params, const void *data,
+    size_t len, void **data_out, size_t *len_out, int timeout_ms,
     json_t **result, char **code, char **cause)
 {
 	struct tui_daemon *d = arg;
+	zframe_t *frame = NULL;
+	int st;
 
 	*result = NULL;
+	if (data_out != NULL)
+		*data_out = NULL;
 	if (d->client == NULL &&
 	    (d->client = ctl_client_new(d->dir, cause)) == NULL) {
 		json_decref(params);
 		return APP_CALL_NO_DAEMON;
 	}
-	switch (ctl_client_call(
-	    d->client, method, params, timeout_ms, result, code, cause)) {
+	switch (ctl_client_call_data(d->client, method, params, data, len,
+	    data_out != NULL ? &frame : NULL, timeout_ms, result, code,
+	    cause)) {
 	case CTL_OK:
-		return APP_CALL_OK;
+		st = APP_CALL_OK;
+		break;
 	case CTL_FAILED:
-		return APP_CALL_FAILED;
+		st = APP_CALL_FAILED;
+		break;
 	default:
 		ctl_client_destroy(&d->client);
-		return APP_CALL_NO_DAEMON;
+		st = APP_CALL_NO_DAEMON;
+		break;
 	}
+	/* The model knows no czmq: the chunk as plain bytes. */
+	if (frame != NULL) {
+		*len_out = zframe_size(frame);
+		*data_out = xcalloc(1, *len_out + 1);
+		memcpy(*data_out, zframe_data(frame), *len_out);
+		zframe_destroy(&frame);
+	}
+	return st;
 }
 
 /* Reads the events waiting on sub (at most EVENTS_PER_TURN). */
@@ -230,7 +246,8 @@ main(int argc, char **argv)
 			app->dirty = false;
 			view_draw(app);
 		}
-		if (zmq_poll(items, 2, POLL_MS) < 0 && errno != EINTR)
+		if (zmq_poll(items, 2, app_poll_ms(app, time_mono_us())) < 0 &&
+		    errno != EINTR)
 			break;
 		if (items[0].revents & ZMQ_POLLIN)
 			tui_events(sub, app);

@@ -1,15 +1,20 @@
 #include "config.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fpath.h"
 #include "model-app.h"
 #include "model-cmd.h"
 #include "model-status.h"
 #include "model-text.h"
+#include "test-ledger.h"
 #include "util.h"
 
 #define SEC             1000000LL
@@ -18,6 +23,7 @@
 #define VIEW_EVERY_US   (2 * SEC)  /* map and status views, live */
 #define RETRY_EVERY_US  (3 * SEC)  /* a daemon that went away */
 #define READ_EVERY_US   (1 * SEC)  /* marking the shown room read */
+#define FILES_EVERY_US  (SEC / 2)  /* listing again after file.* entries */
 
 /* Flags of app_rpc. */
 #define RPC_QUIET 1 /* a refusal is not shown */
@@ -27,6 +33,7 @@ static void app_select(app_t *self, room_t *room);
 static void app_load_rooms(app_t *self);
 static void app_load_alerts(app_t *self);
 static void app_load_users(app_t *self);
+static void app_load_files(app_t *self);
 
 /* --- messages ---------------------------------------------------------------
  */
@@ -35,7 +42,7 @@ static void app_message(app_t *self, int style, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Shows a message in the status line for a while; errors are also kept in
- * the home buffer. */
+ * the home buffer, and shown under the files in their view. */
 static void
 app_message(app_t *self, int style, const char *fmt, ...)
 {
@@ -53,6 +60,9 @@ app_message(app_t *self, int style, const char *fmt, ...)
 	if (style == TS_ERROR)
 		buffer_note(self->rooms.r[0]->buf, LINE_ERROR, time_now_us(),
 		    "%s", text);
+	/* The files view has a row for it where paths fit. */
+	if (style == TS_ERROR && self->view == VIEW_FILES)
+		files_set_note(&self->files, TS_ERROR, text);
 	self->dirty = true;
 }
 
@@ -81,17 +91,17 @@ app_note(app_t *self, room_t *room, int kind, const char *fmt, ...)
  * --------------------------------------------------------------- */
 
 /* Calls the daemon. Returns the result (caller owns) or NULL; a failure
- * is shown unless quiet, a missing daemon always. *code_out (if not
- * NULL) gets the error code. */
+ * is shown unless quiet, a missing daemon always. *code_out and
+ * *cause_out (if not NULL) get the error code and why (caller frees). */
 static json_t *
-app_rpc(
-    app_t *self, const char *method, json_t *params, int flags, char **code_out)
+app_rpc_why(app_t *self, const char *method, json_t *params, int flags,
+    char **code_out, char **cause_out)
 {
 	json_t *result = NULL;
 	char *code = NULL, *cause = NULL;
 	int st;
 
-	st = self->call(self->call_arg, method, params,
+	st = self->call(self->call_arg, method, params, NULL, 0, NULL, NULL,
 	    (flags & RPC_BG) ? APP_BG_TIMEOUT_MS : APP_TIMEOUT_MS, &result,
 	    &code, &cause);
 	switch (st) {
@@ -115,9 +125,20 @@ app_rpc(
 		*code_out = code;
 	else
 		free(code);
-	free(cause);
+	if (cause_out != NULL)
+		*cause_out = cause;
+	else
+		free(cause);
 	self->dirty = true;
 	return st == APP_CALL_OK ? result : NULL;
+}
+
+/* app_rpc_why without the reason. */
+static json_t *
+app_rpc(
+    app_t *self, const char *method, json_t *params, int flags, char **code_out)
+{
+	return app_rpc_why(self, method, params, flags, code_out, NULL);
 }
 
 static const char *
@@ -636,8 +657,410 @@ app_set_view(app_t *self, enum app_view view)
 	else if (self->view == VIEW_STATUS) {
 		app_load_status(self);
 		app_load_peers(self);
-	}
+	} else if (self->view == VIEW_FILES)
+		app_load_files(self);
 	self->dirty = true;
+}
+
+/* --- files
+ * ------------------------------------------------------------------- */
+
+/* Shows the details of the file at path (files.stat). */
+static void
+app_load_stat(app_t *self, const char *path, int flags)
+{
+	char *p = xstrdup(path), *code = NULL, *cause = NULL;
+	json_t *r;
+
+	r = app_rpc_why(self, "files.stat", json_pack("{s:s}", "path", p),
+	    flags, &code, NULL);
+	if (r != NULL) {
+		if (files_set_stat(&self->files, r, &cause) != 0)
+			app_message(self, TS_ERROR, "%s", cause);
+	} else if (code != NULL && strcmp(code, "not_found") == 0 &&
+	           files_stat_path(&self->files) != NULL) {
+		/* Moved or removed elsewhere meanwhile. */
+		files_set_stat(&self->files, NULL, NULL);
+		app_message(self, TS_ERROR, "'%s' is no longer in the mesh", p);
+	}
+	free(cause);
+	free(code);
+	free(p);
+}
+
+/* Lists the directory shown again, and the details shown. A directory
+ * that went away (moved or removed elsewhere) gives way to its parent. */
+static void
+app_load_files(app_t *self)
+{
+	files_t *f = &self->files;
+	char *code = NULL, *cause = NULL;
+	json_t *r = NULL;
+
+	self->want_files = false;
+	self->next_files_us = self->now_us + FILES_EVERY_US;
+	for (;;) {
+		char *parent;
+
+		r = app_rpc_why(self, "files.ls",
+		    *f->dir == '\0' ? NULL : json_pack("{s:s}", "path", f->dir),
+		    RPC_QUIET, &code, &cause);
+		if (r != NULL || code == NULL ||
+		    strcmp(code, "not_found") != 0 || *f->dir == '\0')
+			break;
+		/* Each turn is one level up: the loop ends at the root. */
+		app_message(
+		    self, TS_ERROR, "'%s' is no longer in the mesh", f->dir);
+		parent = fpath_parent(f->dir);
+		files_set_dir(f, parent, NULL);
+		free(parent);
+		free(code);
+		free(cause);
+		code = cause = NULL;
+	}
+	if (r == NULL) {
+		if (code != NULL && strcmp(code, "unknown_method") == 0)
+			files_set_error(f, "the daemon has no file ledger yet "
+			                   "('files.ls' is unknown to it)");
+		else
+			files_set_error(
+			    f, cause != NULL ? cause : "no daemon answers");
+		goto done;
+	}
+	if (files_load(f, r, &code) != 0) {
+		files_set_error(f, code);
+		json_decref(r);
+		goto done;
+	}
+	json_decref(r);
+	if (files_stat_path(f) != NULL)
+		app_load_stat(self, files_stat_path(f), RPC_QUIET);
+done:
+	free(code);
+	free(cause);
+}
+
+/* Enter: into a directory, or the details of a file. */
+static void
+app_files_open(app_t *self)
+{
+	const files_entry_t *e = files_selected(&self->files);
+	char *path;
+
+	if (e == NULL)
+		return;
+	path = xstrdup(e->path);
+	if (e->dir) {
+		files_set_dir(&self->files, path, NULL);
+		app_load_files(self);
+	} else
+		app_load_stat(self, path, 0);
+	free(path);
+}
+
+/* Backspace: closes the details, or goes up, the directory left
+ * selected. */
+static void
+app_files_up(app_t *self)
+{
+	files_t *f = &self->files;
+	char *parent, *name;
+
+	if (f->stat != NULL) {
+		files_set_stat(f, NULL, NULL);
+		return;
+	}
+	if (*f->dir == '\0')
+		return;
+	parent = fpath_parent(f->dir);
+	name = xstrdup(fpath_base(f->dir));
+	files_set_dir(f, parent, name);
+	app_load_files(self);
+	free(parent);
+	free(name);
+}
+
+/* name in ioe-tui's current directory. Caller frees. */
+static char *
+app_cwd_path(const char *name)
+{
+	char *cwd = getcwd(NULL, 0), *p;
+
+	if (cwd == NULL)
+		return xstrdup(name);
+	p = xasprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", name);
+	free(cwd);
+	return p;
+}
+
+/* The input line asks for what, about arg, starting from prefill. */
+static void
+app_ask(app_t *self, enum app_ask what, const char *arg, const char *prefill)
+{
+	self->ask = what;
+	free(self->ask_arg);
+	self->ask_arg = arg != NULL ? xstrdup(arg) : NULL;
+	input_set(&self->input, prefill);
+	self->dirty = true;
+}
+
+static void
+app_ask_end(app_t *self)
+{
+	self->ask = ASK_NONE;
+	free(self->ask_arg);
+	self->ask_arg = NULL;
+	input_set(&self->input, "");
+}
+
+static bool
+app_xfer_busy(app_t *self)
+{
+	if (!xfer_active(self->xfer))
+		return false;
+	app_message(self, TS_ERROR,
+	    "a transfer is running: wait for it, or Esc in the files view "
+	    "cancels it");
+	return true;
+}
+
+/* d: asks where the selected file goes. */
+static void
+app_files_download(app_t *self)
+{
+	const files_entry_t *e = files_selected(&self->files);
+	char *local, *name;
+
+	if (app_xfer_busy(self))
+		return;
+	if (e == NULL || e->dir) {
+		app_message(self, TS_ERROR, "%s",
+		    e == NULL ? "no file selected"
+		              : "a directory: Enter opens it, d downloads a "
+		                "file");
+		return;
+	}
+	/* The mesh lets a name hold a tab or a newline (doc/files.md):
+	 * the local name offered holds neither. */
+	name = xstrdup(e->name);
+	for (char *p = name; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	}
+	local = app_cwd_path(name);
+	app_ask(self, ASK_SAVE_AS, e->path, local);
+	free(local);
+	free(name);
+}
+
+/* u: asks for the local file to upload. */
+static void
+app_files_upload(app_t *self)
+{
+	char *cwd;
+
+	if (app_xfer_busy(self))
+		return;
+	cwd = app_cwd_path("");
+	app_ask(self, ASK_UPLOAD_FROM, NULL, cwd);
+	free(cwd);
+}
+
+/* A transfer ended: what happened, in the status line. */
+static void
+app_xfer_end(app_t *self)
+{
+	char *text = xfer_result(self->xfer);
+
+	int style = self->xfer->state == XFER_FAILED ? TS_ERROR : TS_NORMAL;
+
+	app_message(self, style == TS_ERROR ? TS_ERROR : TS_BAR_HI, "%s", text);
+	files_set_note(&self->files, style, text);
+	free(text);
+	if (self->xfer->state == XFER_DONE) {
+		self->want_files = true;
+		self->next_files_us = self->now_us;
+	}
+	xfer_destroy(&self->xfer);
+}
+
+/* A transfer starts, or says why not. */
+static void
+app_xfer_start(app_t *self, xfer_t *x, char *cause)
+{
+	if (x == NULL) {
+		app_message(self, TS_ERROR, "%s", cause);
+		free(cause);
+		return;
+	}
+	xfer_destroy(&self->xfer);
+	self->xfer = x;
+	self->dirty = true;
+}
+
+/* Enter on the input line while it asks for a path. */
+static void
+app_ask_submit(app_t *self)
+{
+	char *line = xstrdup(self->input.buf), *cause = NULL, *mesh;
+	enum app_ask what = self->ask;
+	char *arg = self->ask_arg != NULL ? xstrdup(self->ask_arg) : NULL;
+	struct stat st;
+
+	app_ask_end(self);
+	if (text_is_blank(line, strlen(line))) {
+		app_message(self, TS_ERROR, "no path given: nothing done");
+		goto done;
+	}
+	switch (what) {
+	case ASK_NONE:
+		break;
+	case ASK_SAVE_AS:
+		app_xfer_start(self,
+		    xfer_download_new(arg, line, self->now_us, &cause), cause);
+		break;
+	case ASK_UPLOAD_FROM:
+		/* Said now, not after the mesh path is typed. */
+		if (stat(line, &st) != 0 || !S_ISREG(st.st_mode)) {
+			cause =
+			    stat(line, &st) != 0
+			        ? xasprintf("cannot open '%s': %s", line,
+			              strerror(errno))
+			        : xasprintf("'%s' is not a regular file", line);
+			app_message(self, TS_ERROR, "%s", cause);
+			free(cause);
+			app_ask(self, ASK_UPLOAD_FROM, NULL, line);
+			break;
+		}
+		mesh = fpath_join(self->files.dir, fpath_base(line));
+		app_ask(self, ASK_UPLOAD_TO, line, mesh);
+		free(mesh);
+		break;
+	case ASK_UPLOAD_TO:
+		app_xfer_start(self,
+		    xfer_upload_new(
+		        arg, line, self->user, self->now_us, &cause),
+		    cause);
+		break;
+	}
+done:
+	free(arg);
+	free(line);
+}
+
+/* Keys while the input line asks for a path: it edits the path. */
+static bool
+app_ask_key(app_t *self, int key)
+{
+	if (self->ask == ASK_NONE)
+		return false;
+	switch (key) {
+	case TK_ESC:
+		app_ask_end(self);
+		app_message(self, TS_BAR_HI, "cancelled");
+		return true;
+	case TK_TAB:
+	case TK_BTAB:
+		return true;
+	}
+	if (input_key(&self->input, key) == INPUT_SUBMIT)
+		app_ask_submit(self);
+	return true;
+}
+
+/* Keys while a transfer asks whether to replace its target: y or n
+ * (Esc: n); the others wait for the answer. */
+static bool
+app_xfer_key(app_t *self, int key)
+{
+	if (self->xfer == NULL || self->xfer->state != XFER_ASK)
+		return false;
+	if (key == 'y' || key == 'Y')
+		xfer_answer(self->xfer, true, self->now_us);
+	else if (key == 'n' || key == 'N' || key == TK_ESC)
+		xfer_answer(self->xfer, false, self->now_us);
+	if (!xfer_active(self->xfer))
+		app_xfer_end(self);
+	return true;
+}
+
+/* Keys of the files view; letters, Enter and Backspace only with an
+ * empty input line, so that a command can still be typed there. Returns
+ * true if used. */
+static bool
+app_files_key(app_t *self, int key)
+{
+	files_t *f = &self->files;
+	bool narrow = f->stat != NULL && self->cols < FILES_SPLIT_MIN;
+
+	switch (key) {
+	case TK_ESC:
+		if (xfer_active(self->xfer)) {
+			xfer_cancel(self->xfer);
+			app_xfer_end(self);
+			return true;
+		}
+		if (f->stat != NULL) {
+			files_set_stat(f, NULL, NULL);
+			return true;
+		}
+		return false;
+	case TK_UP:
+	case TK_DOWN:
+		if (narrow)
+			f->stat_top += key == TK_UP ? -1 : 1;
+		else
+			files_move(f, key == TK_UP ? -1 : 1);
+		if (f->stat_top < 0)
+			f->stat_top = 0;
+		return true;
+	}
+	if (self->input.len > 0)
+		return false;
+	switch (key) {
+	case TK_HOME:
+	case TK_END:
+		if (narrow)
+			f->stat_top = key == TK_HOME ? 0 : 1 << 20;
+		else
+			files_move(f, key == TK_HOME ? -(int)f->n : (int)f->n);
+		return true;
+	case TK_ENTER:
+	case TK_RIGHT:
+		app_files_open(self);
+		return true;
+	case TK_BACKSPACE:
+	case TK_LEFT:
+		app_files_up(self);
+		return true;
+	case 'd':
+		app_files_download(self);
+		return true;
+	case 'u':
+		app_files_upload(self);
+		return true;
+	}
+	return false;
+}
+
+/* One step of the transfer when it has work; the end said. */
+static void
+app_xfer_tick(app_t *self, int64_t now_us)
+{
+	if (xfer_wait_ms(self->xfer, now_us) == 0) {
+		xfer_step(self->xfer, self->call, self->call_arg, now_us);
+		self->dirty = true;
+	}
+	if (!xfer_active(self->xfer))
+		app_xfer_end(self);
+}
+
+int
+app_poll_ms(app_t *self, int64_t now_us)
+{
+	int w = xfer_wait_ms(self->xfer, now_us);
+
+	return w >= 0 && w < APP_POLL_MS ? w : APP_POLL_MS;
 }
 
 /* --- start and reconnect
@@ -659,6 +1082,7 @@ app_new(const struct app_options *opts, app_call_fn call, void *arg)
 	self->rows = 24;
 	self->minute = -1;
 	rooms_init(&self->rooms);
+	files_init(&self->files);
 	input_init(&self->input);
 	alerts_init(&self->alerts);
 	map_init(&self->map);
@@ -682,6 +1106,9 @@ app_destroy(app_t **self_p)
 	free(self->user);
 	free(self->me);
 	rooms_free(&self->rooms);
+	files_free(&self->files);
+	xfer_destroy(&self->xfer);
+	free(self->ask_arg);
 	input_free(&self->input);
 	alerts_free(&self->alerts);
 	map_free(&self->map);
@@ -707,8 +1134,8 @@ app_start(app_t *self)
 	 * known. */
 	if (!self->started)
 		app_note(self, home, LINE_NOTICE,
-		    "ioe-tui %s on '%s': F1 help, F2 map, F3 status, /quit to "
-		    "leave",
+		    "ioe-tui %s on '%s': F1 help, F2 map, F3 status, F4 files, "
+		    "/quit to leave",
 		    PACKAGE_VERSION, self->dir);
 	self->started = true;
 	app_load_status(self);
@@ -737,6 +1164,7 @@ app_reconnected(app_t *self)
 	}
 	app_load_rooms(self);
 	app_load_alerts(self);
+	self->want_files = true;
 	for (size_t i = 0; i < self->rooms.n; i++)
 		self->rooms.r[i]->loaded = false;
 	app_select(self, self->rooms.cur);
@@ -903,6 +1331,8 @@ app_event(app_t *self, const char *topic, const char *data, size_t len)
 		self->want_users = true;
 	else if (strncmp(kind, "role.", 5) == 0)
 		self->want_alerts = true; /* who an alert waits for */
+	else if (strncmp(kind, "file.", 5) == 0)
+		self->want_files = true; /* the tree, or who holds a file */
 done:
 	free(who);
 	json_decref(ev);
@@ -1345,6 +1775,21 @@ app_submit(app_t *self)
 		self->view = VIEW_CHAT;
 		app_set_view(self, VIEW_STATUS);
 		break;
+	case CMD_FILES:
+		if (c.arg[0] != NULL) {
+			/* "/files /docs/" as "docs": the root is "". */
+			char *p = c.arg[0], *e;
+
+			while (*p == '/')
+				p++;
+			e = p + strlen(p);
+			while (e > p && e[-1] == '/')
+				*--e = '\0';
+			files_set_dir(&self->files, p, NULL);
+		}
+		self->view = VIEW_CHAT;
+		app_set_view(self, VIEW_FILES);
+		break;
 	case CMD_HELP:
 		free(self->help_topic);
 		self->help_topic = c.arg[0] != NULL ? xstrdup(c.arg[0]) : NULL;
@@ -1461,6 +1906,14 @@ app_complete(app_t *self, bool backward)
 		if (strncmp("critical", word, strlen(word)) == 0)
 			ADD("critical");
 		break;
+	case ARG_DIR:
+		for (size_t i = 0; i < self->files.n; i++) {
+			const files_entry_t *e = &self->files.e[i];
+
+			if (e->dir && strncmp(e->path, word, strlen(word)) == 0)
+				ADD(e->path);
+		}
+		break;
 	case ARG_NONE:
 		break;
 	}
@@ -1540,6 +1993,19 @@ app_page(app_t *self, int dir)
 
 	app_geom(self, &g);
 	step = g.body_h > 3 ? g.body_h - 2 : 1;
+	if (self->view == VIEW_FILES &&
+	    (self->files.stat == NULL || self->cols >= FILES_SPLIT_MIN)) {
+		/* dir > 0 is up: the selection moves by a page */
+		files_move(&self->files,
+		    -dir * files_page(g.body_h - (self->xfer != NULL)));
+		return;
+	}
+	if (self->view == VIEW_FILES) {
+		self->files.stat_top -= dir * step;
+		if (self->files.stat_top < 0)
+			self->files.stat_top = 0;
+		return;
+	}
 	if (self->view != VIEW_CHAT) {
 		/* dir > 0 is up, towards the top of the page */
 		self->page_top -= dir * step;
@@ -1601,6 +2067,9 @@ app_key_1(app_t *self, int key)
 	case TK_F3:
 		app_set_view(self, VIEW_STATUS);
 		return;
+	case TK_F4:
+		app_set_view(self, VIEW_FILES);
+		return;
 	case TK_CTRL('l'):
 		self->redraw_all = true;
 		return;
@@ -1616,6 +2085,10 @@ app_key_1(app_t *self, int key)
 		app_page(self, -1);
 		return;
 	}
+	if (app_xfer_key(self, key) || app_ask_key(self, key))
+		return;
+	if (self->view == VIEW_FILES && app_files_key(self, key))
+		return;
 	if (self->view != VIEW_CHAT) {
 		switch (key) {
 		case TK_ESC:
@@ -1704,6 +2177,8 @@ app_tick(app_t *self, int64_t now_us)
 		self->msg = NULL;
 		self->dirty = true;
 	}
+	if (self->xfer != NULL)
+		app_xfer_tick(self, now_us);
 	if (!self->connected) {
 		if (now_us < self->next_retry_us)
 			return;
@@ -1725,6 +2200,12 @@ app_tick(app_t *self, int64_t now_us)
 		app_load_rooms(self);
 	if (self->want_alerts)
 		app_load_alerts(self);
+	if (self->want_files && now_us >= self->next_files_us) {
+		if (self->view == VIEW_FILES)
+			app_load_files(self);
+		else
+			self->want_files = false; /* F4 lists anyway */
+	}
 	if (self->want_read && now_us >= self->next_read_us &&
 	    self->view == VIEW_CHAT)
 		app_mark_read(self);
@@ -1762,6 +2243,12 @@ app_title(app_t *self, tui_row_t *row)
 		tui_row_puts(row, TS_BAR,
 		    "help (PgUp, PgDn, Up, Down to scroll; Esc: back)",
 		    w - row->width);
+		break;
+	case VIEW_FILES:
+		tui_row_printf(row, TS_BAR, w - row->width,
+		    "files of the mesh on %s (Enter: open, Backspace: up, d: "
+		    "download, u: upload, Esc: back)",
+		    self->node != NULL ? self->node : "?");
 		break;
 	case VIEW_CHAT:
 		if (room->kind == ROOM_HOME)
@@ -1803,7 +2290,12 @@ app_statusbar(app_t *self, tui_row_t *row)
 	    rooms_index(&self->rooms, room) + 1, app_room_name(room));
 	if (!self->connected)
 		tui_row_puts(row, TS_ERROR, "[no daemon] ", w - row->width);
-	else if (json_is_integer(peers))
+	if (self->xfer != NULL) {
+		char x[32];
+
+		xfer_short(self->xfer, x);
+		tui_row_printf(row, TS_BAR_HI, w - row->width, "[%s] ", x);
+	} else if (json_is_integer(peers))
 		tui_row_printf(row, TS_BAR, w - row->width, "[peers %lld] ",
 		    (long long)json_integer_value(peers));
 	if (alerts_mine(&self->alerts) > 0)
@@ -1839,7 +2331,22 @@ app_inputline(app_t *self, tui_row_t *row, int *cursor_x)
 	int col, pw;
 	char *text;
 
-	if (self->asking_user)
+	/* The question asked last first: the files view's come on top
+	 * of the user's name, which is asked again after them. */
+	if (self->xfer != NULL && self->xfer->state == XFER_ASK)
+		tui_row_printf(row, TS_ALERT_URGENT, self->cols - 1, "%s ",
+		    self->xfer->question);
+	else if (self->ask == ASK_SAVE_AS)
+		tui_row_printf(row, TS_PROMPT, self->cols / 2,
+		    "save '%s' as: ", fpath_base(self->ask_arg));
+	else if (self->ask == ASK_UPLOAD_FROM)
+		tui_row_puts(
+		    row, TS_PROMPT, "upload the local file: ", self->cols / 2);
+	else if (self->ask == ASK_UPLOAD_TO)
+		tui_row_printf(row, TS_PROMPT, self->cols / 2,
+		    "upload '%s' to the mesh path: ",
+		    fpath_base(self->ask_arg));
+	else if (self->asking_user)
 		tui_row_puts(row, TS_PROMPT, "your name: ", self->cols);
 	else
 		tui_row_printf(row, TS_PROMPT, self->cols / 2, "[%s] ",
@@ -1938,6 +2445,18 @@ app_screen(app_t *self, tui_rows_t *out, int *cursor_y, int *cursor_x)
 		app_page_rows(
 		    out, &self->scratch, &self->page_top, g.body_h, self->cols);
 		break;
+	case VIEW_FILES: {
+		int h = g.body_h - (self->xfer != NULL);
+
+		files_render(&self->files, self->cols, h, &self->scratch);
+		for (int y = 0; y < h; y++)
+			tui_row_append(tui_rows_add(out), &self->scratch.row[y],
+			    self->cols);
+		if (self->xfer != NULL)
+			xfer_progress_row(self->xfer, self->now_us, self->cols,
+			    tui_rows_add(out));
+		break;
+	}
 	}
 	app_statusbar(self, tui_rows_add(out));
 	*cursor_y = out->n;
@@ -1968,6 +2487,7 @@ struct fake {
 	bool no_chat;
 	bool down;
 	int next_id;
+	test_ledger_t *ledger; /* the files.* methods, or none */
 };
 
 static json_t *
@@ -1979,7 +2499,8 @@ fake_fail(char **code, char **cause, const char *c, const char *why)
 }
 
 static int
-fake_call(void *arg, const char *method, json_t *params, int timeout_ms,
+fake_call(void *arg, const char *method, json_t *params, const void *data,
+    size_t len, void **data_out, size_t *len_out, int timeout_ms,
     json_t **result, char **code, char **cause)
 {
 	struct fake *f = arg;
@@ -1987,8 +2508,17 @@ fake_call(void *arg, const char *method, json_t *params, int timeout_ms,
 	const char *room = jstr(params, "room"), *user = jstr(params, "user");
 	char id[65];
 
+	if (f->ledger != NULL && strncmp(method, "files.", 6) == 0) {
+		json_array_append_new(f->calls, json_string(method));
+		return test_ledger_call(f->ledger, method, params, data, len,
+		    data_out, len_out, timeout_ms, result, code, cause);
+	}
 	(void)timeout_ms;
+	(void)data;
+	(void)len;
 	*result = NULL;
+	if (data_out != NULL)
+		*data_out = NULL;
 	json_array_append_new(f->calls, json_string(method));
 	json_decref(f->last);
 	f->last = params != NULL ? params : json_object();
@@ -2173,6 +2703,271 @@ event(app_t *a, const char *kind, const char *node, json_t *body)
 	json_decref(ev);
 }
 
+/* Ticks until the transfer ends (bounded). */
+static void
+test_xfer_run(app_t *a, int64_t *now)
+{
+	for (int i = 0; i < 100 && a->xfer != NULL; i++) {
+		*now += SEC / 10;
+		app_tick(a, *now);
+	}
+	assert(a->xfer == NULL);
+}
+
+/* The files view on a fake ledger: F4, the tree, into a directory, a
+ * file's details, back up; a download and an upload through the input
+ * line, with their questions and refusals; file.* events list again. */
+static void
+test_files(struct fake *f, struct app_options *opts)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/ioe-tui-files-XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	char *dir = mkdtemp(tmpl), *dst, *part, *src, *got, *line;
+	size_t len = BLOB_CHUNK_SIZE + BLOB_CHUNK_SIZE / 2, got_len;
+	unsigned char *data = xcalloc(1, len);
+	int64_t now = 200 * SEC;
+	json_t *o;
+	app_t *a;
+
+	assert(dir != NULL);
+	dst = xasprintf("%s/triage.txt", dir);
+	part = xasprintf("%s%s", dst, XFER_PART_SUFFIX);
+	src = xasprintf("%s/report.bin", dir);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(i * 7 + i / 1000);
+	f->ledger = test_ledger_new();
+	test_ledger_put(f->ledger, "readme.txt", "hello\n", 6, "bob", "bravo");
+	test_ledger_put(
+	    f->ledger, "docs/triage.txt", data, len, "carol", "charlie");
+	test_ledger_put(f->ledger, "docs/deep/x.txt", "x", 1, "bob", "bravo");
+	opts->user = "alice";
+	a = app_new(opts, fake_call, f);
+	app_resize(a, 120, 30);
+	app_start(a);
+	app_tick(a, now);
+
+	/* The root: directories first, with a trailing '/'. */
+	app_key(a, TK_F4);
+	assert(a->view == VIEW_FILES);
+	assert(screen_has(a, "files of the mesh on alpha"));
+	assert(screen_has(a, " mesh  (2 entries)"));
+	assert(screen_has(a, "docs/") && screen_has(a, "readme.txt") &&
+	       screen_has(a, "bob@bravo"));
+	assert(strcmp(files_selected(&a->files)->name, "docs") == 0);
+	/* Enter opens it; a file's details, with its history. */
+	app_key(a, TK_ENTER);
+	assert(strcmp(a->files.dir, "docs") == 0);
+	assert(screen_has(a, " mesh > docs") && screen_has(a, "deep/"));
+	app_key(a, TK_DOWN);
+	app_key(a, TK_ENTER);
+	assert(strcmp(files_stat_path(&a->files), "docs/triage.txt") == 0);
+	assert(screen_has(a, "History") && screen_has(a, "2/2") &&
+	       screen_has(a, "1 node: alpha") &&
+	       screen_has(a, "1.5 MiB (1572864 bytes)"));
+	assert(screen_has(a, "carol@charlie  put"));
+	/* Backspace closes them, then goes up, the directory selected. */
+	app_key(a, TK_BACKSPACE);
+	assert(a->files.stat == NULL);
+	app_key(a, TK_BACKSPACE);
+	assert(*a->files.dir == '\0' &&
+	       strcmp(files_selected(&a->files)->name, "docs") == 0);
+	/* A key typed on the input line is not a files key. */
+	app_key(a, '/');
+	app_key(a, 'd');
+	assert(a->ask == ASK_NONE && strcmp(a->input.buf, "/d") == 0);
+	app_key(a, TK_CTRL('u'));
+	app_key(a, 'd');
+	assert(a->ask == ASK_NONE && screen_has(a, "a directory: Enter"));
+
+	/* d asks where to, the file's name in the current directory
+	 * first; the download shows its progress, then what it did. */
+	app_key(a, TK_ENTER);
+	app_key(a, TK_DOWN);
+	app_key(a, 'd');
+	assert(
+	    a->ask == ASK_SAVE_AS && screen_has(a, "save 'triage.txt' as: "));
+	assert(a->input.buf[0] == '/' &&
+	       strcmp(fpath_base(a->input.buf), "triage.txt") == 0);
+	app_key(a, TK_CTRL('u'));
+	type_line(a, dst);
+	assert(a->ask == ASK_NONE && a->xfer != NULL);
+	assert(screen_has(a, " down ") && screen_has(a, "[down 0%]"));
+	test_xfer_run(a, &now);
+	assert(screen_has(a, "downloaded 'docs/triage.txt' to '"));
+	got = read_file(dst, 2 * len, &got_len, NULL);
+	assert(got != NULL && got_len == len && memcmp(got, data, len) == 0);
+	free(got);
+	/* Again: it exists; n keeps it. */
+	app_key(a, 'd');
+	app_key(a, TK_CTRL('u'));
+	type_line(a, dst);
+	assert(a->xfer != NULL && a->xfer->state == XFER_ASK);
+	assert(screen_has(a, "exists: replace it? (y/n)"));
+	app_key(a, 'x');
+	assert(a->xfer != NULL);
+	app_key(a, 'n');
+	assert(a->xfer == NULL && screen_has(a, "cancelled"));
+	/* Esc cancels a download that waits for its chunks; the part
+	 * stays for the next one. */
+	unlink(dst);
+	f->ledger->absent = 1000;
+	app_key(a, 'd');
+	app_key(a, TK_CTRL('u'));
+	type_line(a, dst);
+	for (int i = 0; i < 5; i++) {
+		now += SEC / 2;
+		app_tick(a, now);
+	}
+	assert(screen_has(a, "waiting for chunk 1/2"));
+	assert(app_poll_ms(a, now) > 0 && app_poll_ms(a, now) <= APP_POLL_MS);
+	app_key(a, TK_ESC);
+	assert(a->xfer == NULL && screen_has(a, "is kept") &&
+	       a->view == VIEW_FILES);
+	assert(access(part, F_OK) == 0);
+	f->ledger->absent = 0;
+	/* Esc in a question ends it. */
+	app_key(a, 'd');
+	app_key(a, TK_ESC);
+	assert(a->ask == ASK_NONE && a->xfer == NULL && a->input.len == 0);
+
+	/* u asks for a local file (refused at once if there is none),
+	 * then the mesh path, the directory shown first. */
+	{
+		FILE *fp = fopen(src, "wb");
+
+		assert(fp != NULL);
+		assert(fwrite(data, 1, len - 1000, fp) == len - 1000);
+		assert(fclose(fp) == 0);
+	}
+	app_key(a, 'u');
+	assert(a->ask == ASK_UPLOAD_FROM &&
+	       screen_has(a, "upload the local file: "));
+	app_key(a, TK_CTRL('u'));
+	type_line(a, "/nonexistent/report");
+	assert(a->ask == ASK_UPLOAD_FROM &&
+	       screen_has(a, "cannot open '/nonexistent/report'"));
+	app_key(a, TK_CTRL('u'));
+	type_line(a, src);
+	assert(a->ask == ASK_UPLOAD_TO &&
+	       strcmp(a->input.buf, "docs/report.bin") == 0);
+	assert(screen_has(a, "upload 'report.bin' to the mesh path: "));
+	app_key(a, TK_ENTER);
+	assert(a->xfer != NULL);
+	test_xfer_run(a, &now);
+	assert(screen_has(a, "uploaded '") &&
+	       screen_has(a, "to 'docs/report.bin' (1.4 MiB, id "));
+	o = json_object_get(f->ledger->tree, "docs/report.bin");
+	assert(o != NULL && strcmp(jstr(o, "user"), "alice") == 0 &&
+	       json_integer_value(json_object_get(o, "size")) ==
+	           (json_int_t)(len - 1000));
+	/* The listing follows: the upload, then file.* events. */
+	assert(screen_has(a, "report.bin"));
+	test_ledger_put(
+	    f->ledger, "docs/evil\x1b[2J.txt", "e", 1, "eve", "echo\x07");
+	event(a, "file.put", "echo",
+	    json_pack("{s:s, s:s}", "path", "docs/evil", "user", "eve"));
+	assert(!screen_has(a, "evil"));
+	now += SEC;
+	app_tick(a, now);
+	assert(screen_has(a, "evil\\x1b[2J.txt") &&
+	       screen_has(a, "eve@echo\\x07"));
+	/* Refusals are plain in the status line; nothing is put. */
+	f->ledger->quota = true;
+	json_array_clear(f->ledger->calls);
+	app_key(a, 'u');
+	app_key(a, TK_CTRL('u'));
+	type_line(a, src);
+	app_key(a, TK_CTRL('u'));
+	type_line(a, "q.bin");
+	test_xfer_run(a, &now);
+	assert(screen_has(a, "cannot upload '") &&
+	       screen_has(a, "quota of 10 MiB"));
+	assert(!test_ledger_called(f->ledger, "files.put"));
+	f->ledger->quota = false;
+	/* An existing file in the mesh: asked, y puts a new version. */
+	app_key(a, 'u');
+	app_key(a, TK_CTRL('u'));
+	type_line(a, src);
+	type_line(a, "");
+	now += SEC;
+	app_tick(a, now);
+	assert(a->xfer != NULL && a->xfer->state == XFER_ASK &&
+	       screen_has(a, "put a new version? (y/n)") &&
+	       screen_has(a, "[up: y/n?]"));
+	app_key(a, 'y');
+	test_xfer_run(a, &now);
+	assert(screen_has(a, "uploaded '"));
+	/* Transfers go on in the other views; one at a time. */
+	unlink(dst);
+	unlink(part);
+	line = xasprintf("%s", dst);
+	app_key(a, 'd');
+	app_key(a, TK_CTRL('u'));
+	type_line(a, line);
+	free(line);
+	app_key(a, TK_F2);
+	assert(a->view == VIEW_MAP && screen_has(a, "[down 0%]"));
+	app_key(a, TK_F4);
+	app_key(a, 'u');
+	assert(a->ask == ASK_NONE && screen_has(a, "a transfer is running"));
+	test_xfer_run(a, &now);
+	assert(access(dst, F_OK) == 0);
+
+	/* A name with a newline: shown inert, and the local name offered
+	 * has none. */
+	test_ledger_put(
+	    f->ledger, "docs/two\nlines.txt", "2", 1, "eve", "echo");
+	event(a, "file.put", "echo", json_pack("{s:s}", "path", "x"));
+	now += SEC;
+	app_tick(a, now);
+	assert(screen_has(a, "two\\nlines.txt"));
+	for (size_t i = 0; i < a->files.n; i++) {
+		if (strcmp(a->files.e[i].name, "two\nlines.txt") == 0)
+			a->files.sel = i;
+	}
+	app_key(a, 'd');
+	assert(a->ask == ASK_SAVE_AS &&
+	       strcmp(fpath_base(a->input.buf), "two_lines.txt") == 0);
+	app_key(a, TK_ESC);
+
+	/* Narrow: the details instead of the listing, scrolled by PgDn. */
+	app_resize(a, 80, 24);
+	files_move(&a->files, -100);
+	app_key(a, TK_ENTER);
+	app_key(a, TK_ENTER);
+	assert(screen_has(a, "History") && !screen_has(a, "NAME"));
+	app_key(a, TK_PGDN);
+	app_key(a, TK_ESC);
+	assert(a->view == VIEW_FILES && screen_has(a, "NAME"));
+	/* /files PATH; Esc goes back to the rooms. */
+	type_line(a, "/files /docs/deep/");
+	assert(
+	    strcmp(a->files.dir, "docs/deep") == 0 && screen_has(a, "x.txt"));
+	/* A directory removed elsewhere: its parent is shown. */
+	json_object_del(f->ledger->tree, "docs/deep/x.txt");
+	event(a, "file.rm", "bravo", json_pack("{s:s}", "path", "x"));
+	now += SEC;
+	app_tick(a, now);
+	assert(strcmp(a->files.dir, "docs") == 0 &&
+	       screen_has(a, "'docs/deep' is no longer in the mesh"));
+	app_key(a, TK_ESC);
+	assert(a->view == VIEW_CHAT);
+	app_destroy(&a);
+
+	unlink(dst);
+	unlink(part);
+	unlink(src);
+	rmdir(dir);
+	free(dir);
+	free(dst);
+	free(part);
+	free(src);
+	free(data);
+	test_ledger_destroy(&f->ledger);
+	opts->user = NULL;
+}
+
 void
 model_app_test(bool verbose)
 {
@@ -2318,11 +3113,11 @@ model_app_test(bool verbose)
 	assert(a->view == VIEW_HELP && screen_has(a, "PgUp"));
 	app_resize(a, 80, 24);
 	assert(!screen_has(a, "/quit"));
-	app_key(a, TK_PGDN);
-	app_key(a, TK_PGDN);
+	for (int i = 0; i < 5 && !screen_has(a, "/quit"); i++)
+		app_key(a, TK_PGDN);
 	assert(screen_has(a, "/quit"));
-	app_key(a, TK_PGUP);
-	app_key(a, TK_PGUP);
+	for (int i = 0; i < 5; i++)
+		app_key(a, TK_PGUP);
 	assert(screen_has(a, "Keys"));
 	app_resize(a, 100, 30);
 	app_key(a, TK_ESC);
@@ -2359,6 +3154,9 @@ model_app_test(bool verbose)
 	assert(screen_has(a, "has no chat yet"));
 	app_key(a, TK_F2);
 	assert(screen_has(a, "[bravo]"));
+	/* Nor files: F4 says so in the view. */
+	app_key(a, TK_F4);
+	assert(screen_has(a, "the daemon has no file ledger yet"));
 	app_destroy(&a);
 
 	/* Scroll-back loads older pages from the daemon at the top. */
@@ -2416,6 +3214,8 @@ model_app_test(bool verbose)
 	assert(!a->asking_user && strcmp(a->me, "alice@alpha") == 0);
 	assert(rooms_find(&a->rooms, "ops") != NULL);
 	app_destroy(&a);
+
+	test_files(&f, &opts);
 
 	json_decref(f.users);
 	json_decref(f.rooms);

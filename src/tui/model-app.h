@@ -1,7 +1,7 @@
 /* The whole client without a terminal: the acting user, the rooms, the
- * input line, the alerts, the map and status views, what each key and
- * each event does, and the screen as rows of styled text. It talks to
- * the daemon through a call function, so that the self-test can drive it
+ * input line, the alerts, the map, status and files views, a transfer, what
+ * each key and each event does, and the screen as rows of styled text. It talks
+ * to the daemon through a call function, so that the self-test can drive it
  * against a fake daemon, headless (WeeChat's habit). */
 #ifndef IOE_TUI_MODEL_APP_H
 #define IOE_TUI_MODEL_APP_H
@@ -13,24 +13,23 @@
 #include <jansson.h>
 
 #include "model-alert.h"
+#include "model-call.h"
+#include "model-files.h"
 #include "model-input.h"
 #include "model-map.h"
 #include "model-room.h"
+#include "model-xfer.h"
 #include "tui.h"
 
-enum app_view { VIEW_CHAT, VIEW_MAP, VIEW_STATUS, VIEW_HELP };
+enum app_view { VIEW_CHAT, VIEW_MAP, VIEW_STATUS, VIEW_HELP, VIEW_FILES };
 
-enum app_call_status {
-	APP_CALL_OK,        /* *result holds the result */
-	APP_CALL_FAILED,    /* the daemon refused: *code and *cause say why */
-	APP_CALL_NO_DAEMON, /* nobody answered: *cause says why */
+/* What the input line asks for instead of a message. */
+enum app_ask {
+	ASK_NONE,
+	ASK_SAVE_AS,     /* the local file a download goes to */
+	ASK_UPLOAD_FROM, /* the local file to upload */
+	ASK_UPLOAD_TO,   /* the mesh path it goes to */
 };
-
-/* Calls method with params (taken, may be NULL), waiting at most
- * timeout_ms. Sets *result (caller owns) or *cause and *code (caller
- * frees; *code may stay NULL). Returns an enum app_call_status. */
-typedef int (*app_call_fn)(void *arg, const char *method, json_t *params,
-    int timeout_ms, json_t **result, char **code, char **cause);
 
 struct app_options {
 	const char *dir;  /* the data directory, for messages */
@@ -40,6 +39,7 @@ struct app_options {
 #define APP_TIMEOUT_MS    5000 /* what the user asked for */
 #define APP_BG_TIMEOUT_MS 2000 /* refreshes */
 #define APP_HISTORY_PAGE  200
+#define APP_POLL_MS       250 /* the longest the main loop sleeps */
 
 typedef struct app {
 	app_call_fn call;
@@ -79,7 +79,13 @@ typedef struct app {
 	int64_t next_retry_us;
 	long minute; /* for the clock */
 	bool want_alerts, want_rooms, want_users, want_read;
-	tui_rows_t scratch; /* rows reused by app_screen */
+	files_t files;         /* the files view */
+	bool want_files;       /* a file.* entry came: list again */
+	int64_t next_files_us; /* not before then */
+	xfer_t *xfer;          /* the transfer, or NULL */
+	enum app_ask ask;      /* what the input line asks for */
+	char *ask_arg;         /* the mesh path or local file it is for */
+	tui_rows_t scratch;    /* rows reused by app_screen */
 	tui_rows_t scratch2;
 } app_t;
 
@@ -98,6 +104,9 @@ void app_event(app_t *self, const char *topic, const char *data, size_t len);
  * the clock. Call often (every few hundred ms). */
 void app_tick(app_t *self, int64_t now_us);
 void app_resize(app_t *self, int cols, int rows);
+/* How long the main loop may wait for the terminal or an event before
+ * calling app_tick again: 0 while a transfer has work. */
+int app_poll_ms(app_t *self, int64_t now_us);
 
 /* The screen: exactly rows rows of at most cols columns, and where the
  * cursor goes. */

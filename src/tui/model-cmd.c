@@ -39,6 +39,8 @@ const struct cmd_def cmd_table[] = {
         ARG_NONE},
     {"status", CMD_STATUS, "/status",
         "show the status of the node and its links (F3)", 0, 0, 0, ARG_NONE},
+    {"files", CMD_FILES, "/files [PATH]",
+        "show the files of the mesh (F4), in directory PATH", 0, 1, 0, ARG_DIR},
     {"help", CMD_HELP, "/help [COMMAND]", "show keys and commands (F1)", 0, 1,
         0, ARG_TOPIC},
     {"quit", CMD_QUIT, "/quit", "leave ioe-tui", 0, 0, 0, ARG_NONE},
@@ -68,7 +70,18 @@ static const struct {
     {"F1", "this help"},
     {"F2", "the map of the mesh"},
     {"F3", "the status of the node"},
-    {"Esc, q", "back to the rooms (from help, map and status)"},
+    {"F4", "the files of the mesh"},
+    {"Esc, q", "back to the rooms (from help, map, status and files)"},
+    {"Up, Down, Enter", "in the files: select; open a directory, or show "
+                        "a file's details and history"},
+    {"Backspace", "in the files: close the details, or go up a "
+                  "directory"},
+    {"d, u", "in the files: download the selected file; upload a local "
+             "file to the directory shown"},
+    {"y, n", "replace the file a transfer would overwrite, or not"},
+    {"Esc", "in the files: cancel the question asked, else the transfer "
+            "(a download resumes where it stopped), else close the "
+            "details"},
     {"Ctrl-L", "redraw the screen"},
     {"Ctrl-C", "quit (as /quit)"},
 };
@@ -517,6 +530,10 @@ model_cmd_test(bool verbose)
 	assert(cmd_complete_what("/help jo", 6) == ARG_TOPIC);
 	assert(cmd_complete_what("hello al", 6) == ARG_MENTION);
 	assert(cmd_complete_what("/map x", 5) == ARG_NONE);
+	assert(cmd_complete_what("/files do", 7) == ARG_DIR);
+	assert(cmd_parse("/f docs/x", &c, NULL) == 0 && c.id == CMD_FILES &&
+	       strcmp(c.arg[0], "docs/x") == 0);
+	cmd_free(&c);
 
 	/* The help lists every command and fits the width. */
 	tui_rows_init(&rows);

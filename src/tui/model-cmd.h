@@ -22,6 +22,7 @@ enum cmd_id {
 	CMD_ROOMS,
 	CMD_MAP,
 	CMD_STATUS,
+	CMD_FILES,
 	CMD_HELP,
 	CMD_QUIT,
 };
@@ -37,6 +38,7 @@ enum cmd_arg {
 	ARG_ALERT,   /* an open alert's id */
 	ARG_LEVEL,   /* urgent, critical */
 	ARG_TOPIC,   /* a /help topic: a command name */
+	ARG_DIR,     /* a directory of the files view */
 };
 
 struct cmd_def {

@@ -10,63 +10,12 @@
 #include "model-text.h"
 #include "util.h"
 
-static void status_pair(tui_rows_t *out, int width, const char *key, int style,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* "Key         value" */
-static void
-status_pair(tui_rows_t *out, int width, const char *key, int style,
-    const char *fmt, ...)
-{
-	tui_row_t *row = tui_rows_add(out);
-	va_list ap;
-	char *v, *safe;
-
-	va_start(ap, fmt);
-	if (vasprintf(&v, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	int col = 16 < width - 10 ? 16 : 2;
-	size_t len, pos = 0;
-
-	tui_row_puts(row, TS_NORMAL, "  ", width);
-	tui_row_puts(row, TS_DIM, key, width - row->width);
-	safe = tui_safe(v);
-	len = strlen(safe);
-	/* Long values wrap under themselves (narrow: under the key). */
-	if (col == 2)
-		row = tui_rows_add(out);
-	do {
-		size_t next, n;
-
-		tui_row_pad(row, TS_NORMAL, col);
-		n = tui_text_break(safe + pos, len - pos, width - col, &next);
-		tui_row_add(row, style, safe + pos, n, width - col);
-		pos += next;
-		if (pos < len)
-			row = tui_rows_add(out);
-	} while (pos < len);
-	free(safe);
-	free(v);
-}
-
 static const char *
 status_str(json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s != NULL ? s : "?";
-}
-
-static void
-status_bytes(long long n, char *out, size_t size)
-{
-	if (n >= 10LL * 1024 * 1024)
-		snprintf(out, size, "%lld MiB", n / (1024 * 1024));
-	else if (n >= 10LL * 1024)
-		snprintf(out, size, "%lld KiB", n / 1024);
-	else
-		snprintf(out, size, "%lld bytes", n);
 }
 
 void
@@ -80,7 +29,7 @@ status_rows(const struct status_info *info, int width, tui_rows_t *out)
 	row = tui_rows_add(out);
 	tui_row_puts(row, TS_HEADING, "Node", width);
 	if (st == NULL) {
-		status_pair(out, width, "daemon", TS_ERROR, "%s",
+		tui_rows_pair(out, width, "daemon", TS_ERROR, "%s",
 		    info->error != NULL ? info->error
 		                        : "waiting for the daemon");
 	} else {
@@ -88,60 +37,60 @@ status_rows(const struct status_info *info, int width, tui_rows_t *out)
 		    json_string_value(json_object_get(st, "mesh_problem"));
 		const char *beacon =
 		    json_string_value(json_object_get(st, "beacon_problem"));
-		char dur[64], bytes[32];
+		char dur[64], bytes[24];
 
 		time_format_duration(
 		    json_integer_value(json_object_get(st, "uptime")), dur,
 		    sizeof dur);
-		status_bytes(
-		    json_integer_value(json_object_get(st, "store_bytes")),
+		size_format((uint64_t)json_integer_value(
+		                json_object_get(st, "store_bytes")),
 		    bytes, sizeof bytes);
-		status_pair(out, width, "name", TS_BAR_HI, "%s",
+		tui_rows_pair(out, width, "name", TS_BAR_HI, "%s",
 		    status_str(st, "name"));
-		status_pair(out, width, "fingerprint", TS_NORMAL, "%s",
+		tui_rows_pair(out, width, "fingerprint", TS_NORMAL, "%s",
 		    status_str(st, "fingerprint"));
-		status_pair(out, width, "version", TS_NORMAL,
+		tui_rows_pair(out, width, "version", TS_NORMAL,
 		    "%s (protocol %lld)", status_str(st, "version"),
 		    (long long)json_integer_value(
 		        json_object_get(st, "protocol")));
-		status_pair(out, width, "up", TS_NORMAL, "%s (pid %lld)", dur,
+		tui_rows_pair(out, width, "up", TS_NORMAL, "%s (pid %lld)", dur,
 		    (long long)json_integer_value(json_object_get(st, "pid")));
-		status_pair(out, width, "entries", TS_NORMAL,
+		tui_rows_pair(out, width, "entries", TS_NORMAL,
 		    "%lld (store %s, own feed at %lld)",
 		    (long long)json_integer_value(
 		        json_object_get(st, "entries")),
 		    bytes,
 		    (long long)json_integer_value(json_object_get(st, "seq")));
-		status_pair(out, width, "peers", TS_NORMAL, "%lld",
+		tui_rows_pair(out, width, "peers", TS_NORMAL, "%lld",
 		    (long long)json_integer_value(
 		        json_object_get(st, "peers")));
-		status_pair(out, width, "mesh",
+		tui_rows_pair(out, width, "mesh",
 		    problem != NULL ? TS_ERROR : TS_LINK_GOOD, "%s",
 		    problem != NULL ? problem : "ok");
 		if (beacon != NULL)
-			status_pair(
+			tui_rows_pair(
 			    out, width, "beacon", TS_ERROR, "%s", beacon);
 		if (json_integer_value(json_object_get(st, "forks")) > 0)
-			status_pair(out, width, "forks", TS_ERROR,
+			tui_rows_pair(out, width, "forks", TS_ERROR,
 			    "%lld (see 'ioectl verify')",
 			    (long long)json_integer_value(
 			        json_object_get(st, "forks")));
 		if (info->error != NULL)
-			status_pair(out, width, "last error", TS_ERROR, "%s",
+			tui_rows_pair(out, width, "last error", TS_ERROR, "%s",
 			    info->error);
 	}
-	status_pair(out, width, "directory", TS_NORMAL, "%s",
+	tui_rows_pair(out, width, "directory", TS_NORMAL, "%s",
 	    info->dir != NULL ? info->dir : "?");
 	tui_rows_add(out);
 	row = tui_rows_add(out);
 	tui_row_puts(row, TS_HEADING, "You", width);
-	status_pair(out, width, "user", TS_SELF, "%s",
+	tui_rows_pair(out, width, "user", TS_SELF, "%s",
 	    info->me != NULL ? info->me
 	    : info->chat     ? "(none yet)"
 	                     : "(this node has no chat yet)");
-	status_pair(out, width, "rooms", TS_NORMAL,
+	tui_rows_pair(out, width, "rooms", TS_NORMAL,
 	    "%zu (with the conversations)", info->rooms);
-	status_pair(out, width, "alerts",
+	tui_rows_pair(out, width, "alerts",
 	    info->alerts > 0 ? TS_ALERT_URGENT : TS_NORMAL,
 	    "%zu waiting for you", info->alerts);
 	tui_rows_add(out);
@@ -228,7 +177,7 @@ model_status_test(bool verbose)
 	status_rows(&info, 80, &rows);
 	assert(tui_rows_find(&rows, "alpha"));
 	assert(tui_rows_find(&rows, "1h 2m 5s") || tui_rows_find(&rows, "1h"));
-	assert(tui_rows_find(&rows, "40 KiB"));
+	assert(tui_rows_find(&rows, "40.0 KiB"));
 	assert(tui_rows_find(&rows, "bad \\x1b[2J"));
 	assert(tui_rows_find(&rows, "1.25ms"));
 	assert(tui_rows_find(&rows, "10%"));

@@ -309,6 +309,41 @@ tui_time_day(int64_t us, char out[16])
 		snprintf(out, 16, "?");
 }
 
+/* "  key           value": the value wraps under itself, or under the key
+ * when the width leaves no room for a column. */
+void
+tui_rows_pair(tui_rows_t *out, int width, const char *key, int style,
+    const char *fmt, ...)
+{
+	tui_row_t *row = tui_rows_add(out);
+	int col = 16 < width - 10 ? 16 : 2;
+	size_t len, pos = 0;
+	va_list ap;
+	char *v, *safe;
+
+	va_start(ap, fmt);
+	v = xvasprintf(fmt, ap);
+	va_end(ap);
+	tui_row_puts(row, TS_NORMAL, "  ", width);
+	tui_row_puts(row, TS_DIM, key, width - row->width);
+	safe = tui_safe(v);
+	len = strlen(safe);
+	if (col == 2)
+		row = tui_rows_add(out);
+	do {
+		size_t next, n;
+
+		tui_row_pad(row, TS_NORMAL, col);
+		n = tui_text_break(safe + pos, len - pos, width - col, &next);
+		tui_row_add(row, style, safe + pos, n, width - col);
+		pos += next;
+		if (pos < len)
+			row = tui_rows_add(out);
+	} while (pos < len);
+	free(safe);
+	free(v);
+}
+
 int
 tui_author_style(const char *who)
 {

@@ -52,6 +52,11 @@ void tui_time_hm(int64_t us, char out[8]);
 /* "2026-11-22" (local time). */
 void tui_time_day(int64_t us, char out[16]);
 
+/* Appends "  key           value" (key a literal, the value formatted
+ * and made safe) to out, the value wrapped in width columns. */
+void tui_rows_pair(tui_rows_t *out, int width, const char *key, int style,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* The author colour of "user@node": TS_AUTHOR0..TS_AUTHOR5. */
 int tui_author_style(const char *who);
 

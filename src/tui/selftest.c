@@ -13,11 +13,13 @@
 #include "model-app.h"
 #include "model-buffer.h"
 #include "model-cmd.h"
+#include "model-files.h"
 #include "model-input.h"
 #include "model-map.h"
 #include "model-room.h"
 #include "model-status.h"
 #include "model-text.h"
+#include "model-xfer.h"
 #include "selftest.h"
 
 static const selftest_t tests[] = {
@@ -29,6 +31,8 @@ static const selftest_t tests[] = {
     {"map", model_map_test},
     {"room", model_room_test},
     {"status", model_status_test},
+    {"files", model_files_test},
+    {"xfer", model_xfer_test},
     {"app", model_app_test},
 };
 
@@ -38,6 +42,6 @@ main(int argc, char **argv)
 	/* Widths of wide characters need a UTF-8 locale. */
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
 		setlocale(LC_ALL, "");
-	return selftest_main("ioe-tui-selftest", tests, sizeof tests / sizeof *tests,
-	    argc, argv);
+	return selftest_main("ioe-tui-selftest", tests,
+	    sizeof tests / sizeof *tests, argc, argv);
 }
