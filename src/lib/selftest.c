@@ -14,10 +14,12 @@
 #include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
+#include "opus-codec.h"
 #include "pki.h"
 #include "wire.h"
 #include "store.h"
 #include "selftest.h"
+#include "wav.h"
 
 void util_test(bool verbose);
 void views_files_test(bool verbose);
@@ -35,6 +37,8 @@ static const selftest_t tests[] = {
 	{ "fpath", fpath_test },
 	{ "blobs", blobs_test },
 	{ "views-files", views_files_test },
+	{ "wav", wav_test },
+	{ "opus-codec", opus_codec_test },
 };
 
 int
