@@ -14,6 +14,7 @@
 #include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
+#include "oggopus.h"
 #include "opus-codec.h"
 #include "pki.h"
 #include "wire.h"
@@ -39,6 +40,7 @@ static const selftest_t tests[] = {
 	{ "views-files", views_files_test },
 	{ "wav", wav_test },
 	{ "opus-codec", opus_codec_test },
+	{ "oggopus", oggopus_test },
 };
 
 int
