@@ -14,6 +14,7 @@
 #include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
+#include "jitter.h"
 #include "oggopus.h"
 #include "opus-codec.h"
 #include "pki.h"
@@ -41,6 +42,7 @@ static const selftest_t tests[] = {
 	{ "wav", wav_test },
 	{ "opus-codec", opus_codec_test },
 	{ "oggopus", oggopus_test },
+	{ "jitter", jitter_test },
 };
 
 int
