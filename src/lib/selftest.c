@@ -11,10 +11,12 @@
 #include "conf.h"
 #include "crypto.h"
 #include "entry.h"
+#include "floor.h"
 #include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
 #include "jitter.h"
+#include "mixer.h"
 #include "oggopus.h"
 #include "opus-codec.h"
 #include "pki.h"
@@ -43,6 +45,8 @@ static const selftest_t tests[] = {
 	{ "opus-codec", opus_codec_test },
 	{ "oggopus", oggopus_test },
 	{ "jitter", jitter_test },
+	{ "mixer", mixer_test },
+	{ "floor", floor_test },
 };
 
 int
