@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audio-dev.h"
 #include "blobs.h"
 #include "conf.h"
 #include "crypto.h"
@@ -47,6 +48,7 @@ static const selftest_t tests[] = {
 	{ "jitter", jitter_test },
 	{ "mixer", mixer_test },
 	{ "floor", floor_test },
+	{ "audio-dev", audio_dev_test },
 };
 
 int
