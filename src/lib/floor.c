@@ -180,7 +180,7 @@ floor_test_order(const floor_req_t *reqs, size_t n, const size_t *perm)
 static unsigned
 floor_test_permutations(const floor_req_t *reqs, size_t n, size_t want)
 {
-	size_t perm[8], c[8] = {0}, i = 1, t;
+	size_t perm[8] = {0}, c[8] = {0}, i = 1, t;
 	unsigned tried = 1;
 
 	assert(n <= 8);
