@@ -62,40 +62,6 @@ oggopus_crc(uint32_t crc, const uint8_t *p, size_t len)
 }
 
 static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xffff);
-	put16(p + 2, v >> 16);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
 grow(uint8_t **buf, size_t *size, size_t need)
 {
 	if (need <= *size)
@@ -118,14 +84,14 @@ oggopus_writer_flush(oggopus_writer_t *self, int flags, int64_t granule)
 	memcpy(p, "OggS", 4);
 	p[4] = 0;
 	p[5] = (uint8_t)flags;
-	put64(p + 6, (uint64_t)granule);
-	put32(p + 14, self->serial);
-	put32(p + 18, self->pageno++);
-	put32(p + 22, 0);
+	le64_put(p + 6, (uint64_t)granule);
+	le32_put(p + 14, self->serial);
+	le32_put(p + 18, self->pageno++);
+	le32_put(p + 22, 0);
 	p[26] = (uint8_t)self->nlacing;
 	memcpy(p + OGG_HEADER, self->lacing, self->nlacing);
 	memcpy(p + OGG_HEADER + self->nlacing, self->body, self->body_len);
-	put32(p + 22, oggopus_crc(0, p, page));
+	le32_put(p + 22, oggopus_crc(0, p, page));
 	self->len += page;
 	self->nlacing = 0;
 	self->body_len = 0;
@@ -174,9 +140,9 @@ oggopus_writer_new(unsigned input_rate, unsigned lookahead, const char *talker,
 	memcpy(head, "OpusHead", 8);
 	head[8] = 1;
 	head[9] = 1;
-	put16(head + 10, self->preskip);
-	put32(head + 12, input_rate);
-	put16(head + 16, 0);
+	le16_put(head + 10, self->preskip);
+	le32_put(head + 12, input_rate);
+	le16_put(head + 16, 0);
 	head[18] = 0;
 	oggopus_writer_put(self, head, sizeof head);
 	oggopus_writer_flush(self, OGG_BOS, 0);
@@ -195,13 +161,13 @@ oggopus_writer_new(unsigned input_rate, unsigned lookahead, const char *talker,
 		tags_len += 4 + strlen(comments[i]);
 	p = tags = xcalloc(tags_len, 1);
 	memcpy(p, "OpusTags", 8);
-	put32(p + 8, (uint32_t)strlen(vendor));
+	le32_put(p + 8, (uint32_t)strlen(vendor));
 	memcpy(p + 12, vendor, strlen(vendor));
 	p += 12 + strlen(vendor);
-	put32(p, 2);
+	le32_put(p, 2);
 	p += 4;
 	for (int i = 0; i < 2; i++) {
-		put32(p, (uint32_t)strlen(comments[i]));
+		le32_put(p, (uint32_t)strlen(comments[i]));
 		memcpy(p + 4, comments[i], strlen(comments[i]));
 		p += 4 + strlen(comments[i]);
 	}
@@ -303,7 +269,7 @@ oggopus_parse_tags(oggopus_file_t *self, const uint8_t *p, size_t len,
 	if (len < 16 || memcmp(p, "OpusTags", 8) != 0)
 		return fail(
 		    cause, "'%s': the second packet is not OpusTags", name);
-	n = get32(p + 8);
+	n = le32_get(p + 8);
 	if (n > len - 16)
 		return fail(cause,
 		    "'%s': OpusTags: the vendor string "
@@ -311,14 +277,14 @@ oggopus_parse_tags(oggopus_file_t *self, const uint8_t *p, size_t len,
 		    name);
 	self->vendor = xasprintf("%.*s", (int)n, (const char *)p + 12);
 	off = 12 + n;
-	count = get32(p + off);
+	count = le32_get(p + off);
 	off += 4;
 	if (count > (len - off) / 4)
 		return fail(cause, "'%s': OpusTags: %u comments cannot fit",
 		    name, count);
 	self->comments = xcalloc(count + 1, sizeof *self->comments);
 	for (uint32_t i = 0; i < count; i++) {
-		if (len - off < 4 || (n = get32(p + off)) > len - off - 4)
+		if (len - off < 4 || (n = le32_get(p + off)) > len - off - 4)
 			return fail(cause,
 			    "'%s': OpusTags: comment %u "
 			    "overruns the packet",
@@ -391,21 +357,21 @@ oggopus_parse(const void *data, size_t len, const char *name, char **cause)
 		}
 		copy = xcalloc(hdr + body, 1);
 		memcpy(copy, p + off, hdr + body);
-		put32(copy + 22, 0);
+		le32_put(copy + 22, 0);
 		crc = oggopus_crc(0, copy, hdr + body);
 		free(copy);
-		if (crc != get32(p + off + 22)) {
+		if (crc != le32_get(p + off + 22)) {
 			fail(
 			    cause, "'%s': page %u: bad CRC", name, expect_page);
 			goto bad;
 		}
 		if (expect_page == 0)
-			serial = get32(p + off + 14);
-		else if (get32(p + off + 14) != serial) {
+			serial = le32_get(p + off + 14);
+		else if (le32_get(p + off + 14) != serial) {
 			fail(cause, "'%s': more than one logical stream", name);
 			goto bad;
 		}
-		if (get32(p + off + 18) != expect_page) {
+		if (le32_get(p + off + 18) != expect_page) {
 			fail(cause, "'%s': page %u is missing", name,
 			    expect_page);
 			goto bad;
@@ -417,7 +383,7 @@ oggopus_parse(const void *data, size_t len, const char *name, char **cause)
 			goto bad;
 		}
 		eos = (flags & OGG_EOS) != 0;
-		self->granule = (int64_t)get64(p + off + 6);
+		self->granule = (int64_t)le64_get(p + off + 6);
 		/* Gather the packets: a lacing value under 255 ends one. */
 		{
 			size_t b = off + hdr;
@@ -478,7 +444,7 @@ oggopus_parse(const void *data, size_t len, const char *name, char **cause)
 		}
 		self->channels = h[9];
 		self->preskip = h[10] | (unsigned)h[11] << 8;
-		self->input_rate = get32(h + 12);
+		self->input_rate = le32_get(h + 12);
 		if (self->channels < 1 || self->channels > 2 || h[18] != 0) {
 			fail(cause,
 			    "'%s': OpusHead: %u channels, mapping "

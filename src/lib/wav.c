@@ -13,33 +13,6 @@
 #define WAV_FORMAT_EXTENSIBLE 0xfffe
 #define WAV_FILE_MAX          ((size_t)1 << 31)
 
-static unsigned
-get16(const uint8_t *p)
-{
-	return p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xffff);
-	put16(p + 2, v >> 16);
-}
-
 wav_t *
 wav_new(unsigned rate, unsigned channels, size_t frames)
 {
@@ -75,11 +48,11 @@ wav_check_fmt(const uint8_t *p, size_t size, const char *name, unsigned *rate,
 		    "'%s': the fmt chunk is %zu bytes, too short "
 		    "for a WAV header",
 		    name, size);
-	format = get16(p);
-	*channels = get16(p + 2);
-	*rate = get32(p + 4);
-	align = get16(p + 12);
-	bits = get16(p + 14);
+	format = le16_get(p);
+	*channels = le16_get(p + 2);
+	*rate = le32_get(p + 4);
+	align = le16_get(p + 12);
+	bits = le16_get(p + 14);
 	if (format == WAV_FORMAT_EXTENSIBLE) {
 		/* The sub-format GUID starts with the format tag. */
 		if (size < 40)
@@ -87,7 +60,7 @@ wav_check_fmt(const uint8_t *p, size_t size, const char *name, unsigned *rate,
 			    "'%s': the fmt chunk is extensible "
 			    "but only %zu bytes",
 			    name, size);
-		format = get16(p + 24);
+		format = le16_get(p + 24);
 	}
 	if (format != WAV_FORMAT_PCM)
 		return fail(cause,
@@ -137,7 +110,7 @@ wav_parse(const void *data, size_t len, const char *name, char **cause)
 	}
 	while (off + 8 <= len) {
 		const uint8_t *id = p + off;
-		size_t size = get32(p + off + 4);
+		size_t size = le32_get(p + off + 4);
 
 		off += 8;
 		if (memcmp(id, "fmt ", 4) == 0) {
@@ -178,7 +151,7 @@ wav_parse(const void *data, size_t len, const char *name, char **cause)
 			self = wav_new(rate, channels, frames);
 			for (size_t i = 0; i < frames * channels; i++)
 				self->samples[i] =
-				    (int16_t)get16(p + off + 2 * i);
+				    (int16_t)le16_get(p + off + 2 * i);
 			return self;
 		}
 		if (size > len - off)
@@ -212,19 +185,19 @@ wav_encode(const int16_t *samples, size_t frames, unsigned rate,
 	uint8_t *p = xcalloc(44 + bytes, 1);
 
 	memcpy(p, "RIFF", 4);
-	put32(p + 4, (uint32_t)(36 + bytes));
+	le32_put(p + 4, (uint32_t)(36 + bytes));
 	memcpy(p + 8, "WAVEfmt ", 8);
-	put32(p + 16, 16);
-	put16(p + 20, WAV_FORMAT_PCM);
-	put16(p + 22, channels);
-	put32(p + 24, rate);
-	put32(p + 28, rate * channels * 2);
-	put16(p + 32, channels * 2);
-	put16(p + 34, 16);
+	le32_put(p + 16, 16);
+	le16_put(p + 20, WAV_FORMAT_PCM);
+	le16_put(p + 22, channels);
+	le32_put(p + 24, rate);
+	le32_put(p + 28, rate * channels * 2);
+	le16_put(p + 32, channels * 2);
+	le16_put(p + 34, 16);
 	memcpy(p + 36, "data", 4);
-	put32(p + 40, (uint32_t)bytes);
+	le32_put(p + 40, (uint32_t)bytes);
 	for (size_t i = 0; i < frames * channels; i++)
-		put16(p + 44 + 2 * i, (uint16_t)samples[i]);
+		le16_put(p + 44 + 2 * i, (uint16_t)samples[i]);
 	*len = 44 + bytes;
 	return p;
 }
@@ -272,6 +245,19 @@ wav_expect_refused(const uint8_t *p, size_t len, const char *want)
 void
 wav_test(bool verbose)
 {
+	/* A field of the header set to a value that must be refused. */
+	static const struct {
+		size_t offset, width;
+		uint32_t value;
+		const char *want;
+	} bad[] = {
+	    {34, 2, 24, "24 bits per sample"},
+	    {20, 2, 3, "format tag 3"},
+	    {22, 2, 6, "6 channels"},
+	    {24, 4, 0, "sample rate 0"},
+	    {32, 2, 3, "block align 3"},
+	    {40, 4, 401, "data chunk says 401 bytes"},
+	};
 	int16_t stereo[2 * 100];
 	uint8_t *p, *q;
 	size_t len;
@@ -321,24 +307,14 @@ wav_test(bool verbose)
 
 	/* Each refused field is named. */
 	q = xcalloc(len, 1);
-	memcpy(q, p, len);
-	put16(q + 34, 24);
-	wav_expect_refused(q, len, "24 bits per sample");
-	memcpy(q, p, len);
-	put16(q + 20, 3);
-	wav_expect_refused(q, len, "format tag 3");
-	memcpy(q, p, len);
-	put16(q + 22, 6);
-	wav_expect_refused(q, len, "6 channels");
-	memcpy(q, p, len);
-	put32(q + 24, 0);
-	wav_expect_refused(q, len, "sample rate 0");
-	memcpy(q, p, len);
-	put16(q + 32, 3);
-	wav_expect_refused(q, len, "block align 3");
-	memcpy(q, p, len);
-	put32(q + 40, 401);
-	wav_expect_refused(q, len, "data chunk says 401 bytes");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memcpy(q, p, len);
+		if (bad[i].width == 2)
+			le16_put(q + bad[i].offset, (uint16_t)bad[i].value);
+		else
+			le32_put(q + bad[i].offset, bad[i].value);
+		wav_expect_refused(q, len, bad[i].want);
+	}
 	memcpy(q, p, len);
 	memcpy(q + 8, "AVI ", 4);
 	wav_expect_refused(q, len, "not a WAV file");
