@@ -7,17 +7,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audio-dev.h"
 #include "blobs.h"
 #include "conf.h"
 #include "crypto.h"
 #include "entry.h"
+#include "floor.h"
 #include "fpath.h"
 #include "gossip.h"
 #include "identity.h"
+#include "jitter.h"
+#include "mixer.h"
+#include "oggopus.h"
+#include "opus-codec.h"
 #include "pki.h"
 #include "wire.h"
 #include "store.h"
 #include "selftest.h"
+#include "wav.h"
 
 void util_test(bool verbose);
 void views_files_test(bool verbose);
@@ -35,6 +42,13 @@ static const selftest_t tests[] = {
 	{ "fpath", fpath_test },
 	{ "blobs", blobs_test },
 	{ "views-files", views_files_test },
+	{ "wav", wav_test },
+	{ "opus-codec", opus_codec_test },
+	{ "oggopus", oggopus_test },
+	{ "jitter", jitter_test },
+	{ "mixer", mixer_test },
+	{ "floor", floor_test },
+	{ "audio-dev", audio_dev_test },
 };
 
 int

@@ -120,6 +120,45 @@ hex_is_valid(const char *s)
 	return true;
 }
 
+void
+le16_put(uint8_t *p, uint16_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+void
+le32_put(uint8_t *p, uint32_t v)
+{
+	le16_put(p, v & 0xffff);
+	le16_put(p + 2, (uint16_t)(v >> 16));
+}
+
+void
+le64_put(uint8_t *p, uint64_t v)
+{
+	le32_put(p, (uint32_t)v);
+	le32_put(p + 4, (uint32_t)(v >> 32));
+}
+
+uint16_t
+le16_get(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+uint32_t
+le32_get(const uint8_t *p)
+{
+	return le16_get(p) | (uint32_t)le16_get(p + 2) << 16;
+}
+
+uint64_t
+le64_get(const uint8_t *p)
+{
+	return le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
+}
+
 int64_t
 time_now_us(void)
 {

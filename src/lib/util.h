@@ -28,6 +28,14 @@ int hex_decode(const char *hex, uint8_t *bytes, size_t len);
 /* True if s is a non-empty run of hex digits. */
 bool hex_is_valid(const char *s);
 
+/* Little-endian integers in byte buffers (WAV, Ogg). */
+void le16_put(uint8_t *p, uint16_t v);
+void le32_put(uint8_t *p, uint32_t v);
+void le64_put(uint8_t *p, uint64_t v);
+uint16_t le16_get(const uint8_t *p);
+uint32_t le32_get(const uint8_t *p);
+uint64_t le64_get(const uint8_t *p);
+
 /* Wall-clock time in Unix microseconds. */
 int64_t time_now_us(void);
 /* Monotonic time in microseconds. */

@@ -22,6 +22,16 @@ util_test(bool verbose)
 	assert(hex_decode("00FF10ab", bytes, 4) == 0 && bytes[1] == 0xff);
 	assert(hex_decode("00ff10a", bytes, 4) == -1);
 	assert(hex_decode("00ff10ag", bytes, 4) == -1);
+	{
+		uint8_t le[8];
+
+		le64_put(le, UINT64_C(0x0102030405060708));
+		assert(le[0] == 8 && le[7] == 1);
+		assert(le64_get(le) == UINT64_C(0x0102030405060708));
+		assert(le32_get(le) == 0x05060708 && le16_get(le + 6) == 0x0102);
+		le16_put(le, 0xfffe);
+		assert(le[0] == 0xfe && le16_get(le) == 0xfffe);
+	}
 	assert(hex_is_valid("abc123") && !hex_is_valid("") &&
 	    !hex_is_valid("xyz"));
 

@@ -14,6 +14,16 @@
  *       a bundle like 'ioectl pki issue' makes, but valid from FROM until
  *       UNTIL (Unix seconds, or +N/-N seconds from now), to test expired
  *       and not yet valid certificates
+ *   test-tool audio-play FILE.wav [DEVICE]
+ *       plays the file through PortAudio (the default device)
+ *   test-tool audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]]
+ *       captures through PortAudio (16000 Hz mono by default)
+ *   test-tool wav-compare REF.wav TEST.wav [MAXLAG_MS]
+ *       the lag of TEST behind REF (up to 500 ms) of highest correlation;
+ *       prints "ref N test N lag N ncc X snr X"
+ *   test-tool voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED [JITTER_MS]
+ *       Opus encoding, LOSS_PCT of the packets dropped at random, the
+ *       jitter buffer, decoding with FEC or PLC (t/helper/test-voice.c)
  */
 #include "config.h"
 
@@ -31,6 +41,7 @@
 #include "keyprobe.h"
 #include "pki.h"
 #include "store.h"
+#include "test-tool.h"
 #include "util.h"
 #include "wire.h"
 
@@ -438,8 +449,27 @@ main(int argc, char **argv)
 		    argv[6]);
 	if (argc == 5 && strcmp(argv[1], "store-flip") == 0)
 		return store_flip(argv[2], argv[3], atol(argv[4]));
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "audio-play") == 0)
+		return test_audio_play(argv[2], argc > 3 ? argv[3] : NULL);
+	if (argc >= 4 && argc <= 7 && strcmp(argv[1], "audio-capture") == 0)
+		return test_audio_capture(argv[2], atof(argv[3]),
+		    argc > 4 ? (unsigned)atoi(argv[4]) : 16000,
+		    argc > 5 ? (unsigned)atoi(argv[5]) : 1,
+		    argc > 6 ? argv[6] : NULL);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "wav-compare") == 0)
+		return test_wav_compare(argv[2], argv[3],
+		    argc > 4 ? (unsigned)atoi(argv[4]) : 500);
+	if ((argc == 6 || argc == 7) &&
+	    strcmp(argv[1], "voice-roundtrip") == 0)
+		return test_voice_roundtrip(argv[2], argv[3],
+		    (unsigned)atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 10),
+		    argc > 6 ? (unsigned)atoi(argv[6]) : 10);
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
-			"store-flip DB ID OFFSET\n");
+			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
+			"audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]] "
+			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
+			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
+			"[JITTER_MS]\n");
 	return 2;
 }

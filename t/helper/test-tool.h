@@ -1,0 +1,14 @@
+/* The subcommands of test-tool that live in their own files. */
+#ifndef IOE_TEST_TOOL_H
+#define IOE_TEST_TOOL_H
+
+#include <stdint.h>
+
+int test_audio_play(const char *path, const char *device);
+int test_audio_capture(const char *path, double seconds, unsigned rate,
+    unsigned channels, const char *device);
+int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms);
+int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
+    uint32_t seed, unsigned jitter_ms);
+
+#endif
