@@ -347,6 +347,21 @@ test_expect_success 'signed entries with hostile paths from mallory change no tr
 	grep "file.put entry [0-9]* is not usable" a/ioed.log
 '
 
+test_expect_success 'a path with a tab or a newline from mallory changes no tree either' '
+	tree_json c >before.c &&
+	test-tool mesh-peer mallory $(mesh_ep a) \
+		entry file.put "$(put_body "tab\\tx")" \
+		entry file.put "$(put_body "nl\\nx")" \
+		entry file.mkdir "{\"path\":\"mallory-again\",\"user\":\"eve\",\"node\":\"mallory\"}" \
+		>out &&
+	cat out &&
+	test $(grep -cx "entry: sent" out) = 3 &&
+	wait_until 20 "ioectl -d c files stat mallory-again >/dev/null 2>&1" &&
+	tree_json c >after.c &&
+	jq "[.[] | select(.path != \"mallory-again\")]" after.c >after.c.less &&
+	test_cmp before.c after.c.less
+'
+
 test_expect_success 'verify still passes on every node' '
 	for n in a b c
 	do
