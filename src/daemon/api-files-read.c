@@ -37,7 +37,7 @@ api_files_ls_exec(node_t *node, json_t *params, api_error_t *err)
 	if (sqlite3_prepare_v2(store_db(node->store),
 		"SELECT path FROM file_tree WHERE path >= ?1 AND path < ?2 "
 		"AND instr(substr(path, length(?1) + 1), '/') = 0 "
-		"ORDER BY type DESC, path",
+		"ORDER BY type, path",
 		-1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
@@ -216,10 +216,12 @@ api_files_manifest_exec(node_t *node, json_t *params, api_error_t *err)
 	r = json_pack("{s:s, s:I, s:I, s:o}", "id", hex, "size",
 	    (json_int_t)size, "chunk_size", (json_int_t)chunk_size, "chunks",
 	    list);
-	json_object_set(r, "path",
-	    row != NULL ? json_object_get(row, "path") : json_null());
-	json_object_set(r, "mode",
-	    row != NULL ? json_object_get(row, "mode") : json_integer(0644));
+	json_object_set_new(r, "path",
+	    row != NULL ? json_incref(json_object_get(row, "path"))
+			: json_null());
+	json_object_set_new(r, "mode",
+	    row != NULL ? json_incref(json_object_get(row, "mode"))
+			: json_integer(0644));
 	json_decref(row);
 	return r;
 }
@@ -323,7 +325,7 @@ api_files_stat_exec(node_t *node, json_t *params, api_error_t *err)
 		free(chunks);
 	}
 	if (sqlite3_prepare_v2(store_db(node->store),
-		"SELECT coalesce(n.name, hex(h.author)) FROM file_holders h "
+		"SELECT coalesce(n.name, lower(hex(h.author))) FROM file_holders h "
 		"LEFT JOIN nodes n ON n.author = h.author WHERE h.id = ? "
 		"ORDER BY 1",
 		-1, &s, NULL) == SQLITE_OK) {

@@ -281,13 +281,26 @@ api_files_put_exec(node_t *node, json_t *params, api_error_t *err)
 		    (long long)size);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!blobs_has(files_blobs(node->files), chunks + 32 * i)) {
-			hex_encode(chunks + 32 * i, 32, hex);
+		int64_t got = blobs_size(files_blobs(node->files),
+		    chunks + 32 * i);
+		int64_t want = i + 1 < n ? BLOB_CHUNK_SIZE
+					 : size - (json_int_t)i * BLOB_CHUNK_SIZE;
+
+		hex_encode(chunks + 32 * i, 32, hex);
+		if (got < 0) {
 			free(chunks);
 			return api_fail(err, CTL_E_INVALID,
 			    "chunk %zu (%.16s...) is not on this node; send "
 			    "it with files.chunk.put first",
 			    i + 1, hex);
+		}
+		if (got != want) {
+			free(chunks);
+			return api_fail(err, CTL_E_INVALID,
+			    "chunk %zu (%.16s...) is %lld bytes; a file of "
+			    "%lld bytes needs %lld there",
+			    i + 1, hex, (long long)got, (long long)size,
+			    (long long)want);
 		}
 	}
 	type = api_files_type(node, path, cur, &has_cur);

@@ -28,6 +28,9 @@
 #define TRIED_MAX 16
 /* Requests looked at per link and turn when picking what to ask. */
 #define PICK_SCAN 64
+/* A chunk a client asked for that no file of the tree needs is looked
+ * for that long after the last ask. */
+#define ASKED_KEEP_US 60000000
 
 typedef struct want {
 	uint8_t hash[32];
@@ -38,6 +41,8 @@ typedef struct want {
 	size_t ntried;
 	int64_t retry_us;	/* waiting until then; 0: not waiting */
 	void *handle;		/* in pending, or NULL */
+	uint64_t seen;		/* the refresh that last needed it */
+	int64_t asked_us;	/* a client wants it since; 0: none */
 } want_t;
 
 typedef struct flink {
@@ -59,6 +64,7 @@ struct files {
 	int64_t refresh_us;
 	int64_t announce_us;
 	int64_t timeout_us;	/* last sweep for time-outs and retries */
+	uint64_t refreshes;
 	bool arrived;		/* a chunk came since the last announce */
 	bool quota_blocked;	/* a chunk would not fit in the quota */
 	uint64_t received, received_bytes, bad_chunks;
@@ -142,7 +148,7 @@ want_requeue(files_t *self, want_t *w)
 		w->handle = zlistx_add_start(self->pending, w);
 }
 
-static void
+static want_t *
 want_add(files_t *self, const uint8_t hash[32], bool first)
 {
 	char hex[65];
@@ -159,7 +165,7 @@ want_add(files_t *self, const uint8_t hash[32], bool first)
 			w->retry_us = 0;
 			w->ntried = 0;
 		}
-		return;
+		return w;
 	}
 	w = xcalloc(1, sizeof *w);
 	memcpy(w->hash, hash, 32);
@@ -167,6 +173,7 @@ want_add(files_t *self, const uint8_t hash[32], bool first)
 	zhashx_insert(self->wants, hex, w);
 	w->handle = first ? zlistx_add_start(self->pending, w)
 			  : zlistx_add_end(self->pending, w);
+	return w;
 }
 
 static void
@@ -199,8 +206,8 @@ want_refused(files_t *self, want_t *w, void *link, int64_t now)
 	w->link = NULL;
 	if (w->ntried < TRIED_MAX && !want_tried(w, link))
 		w->tried[w->ntried++] = link;
-	for (f = zlistx_first(self->links); f != NULL;
-	     f = zlistx_next(self->links)) {
+	for (f = zlistx_first(self->links);
+	     f != NULL && w->ntried < TRIED_MAX; f = zlistx_next(self->links)) {
 		if (!want_tried(w, f->link)) {
 			want_requeue(self, w);
 			return;
@@ -293,6 +300,9 @@ files_refresh(files_t *self, int64_t now)
 
 	self->generation = views_files_generation();
 	self->refresh_us = now;
+	self->refreshes++;
+	/* Files completed from chunks already here are announced too. */
+	self->arrived = true;
 	if (sqlite3_prepare_v2(db,
 		"SELECT DISTINCT t.id, m.chunks, EXISTS (SELECT 1 FROM "
 		"file_holders h WHERE h.id = t.id AND h.author = ?) "
@@ -318,11 +328,28 @@ files_refresh(files_t *self, int64_t now)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (!blobs_has(self->blobs, chunks + 32 * i))
-				want_add(self, chunks + 32 * i, false);
+				want_add(self, chunks + 32 * i, false)->seen =
+				    self->refreshes;
 		}
 	}
 	sqlite3_finalize(keys);
 	sqlite3_finalize(s);
+	/* What no file needs any more (removed, replaced) and no client
+	 * asked for lately is not fetched. */
+	{
+		zlistx_t *stale = zlistx_new();
+
+		for (want_t *w = zhashx_first(self->wants); w != NULL;
+		     w = zhashx_next(self->wants)) {
+			if (w->seen != self->refreshes && w->link == NULL &&
+			    now - w->asked_us > ASKED_KEEP_US)
+				zlistx_add_end(stale, w);
+		}
+		for (want_t *w = zlistx_first(stale); w != NULL;
+		     w = zlistx_next(stale))
+			want_done(self, w);
+		zlistx_destroy(&stale);
+	}
 }
 
 /* Asks every link with room in its window for the next chunks. */
@@ -466,9 +493,11 @@ files_announce(files_t *self)
 	}
 	sqlite3_finalize(s);
 	if (json_array_size(ids) > 0) {
-		char *text = json_dumps(json_pack("{s:o}", "ids", ids),
-		    JSON_COMPACT);
+		json_t *body = json_pack("{s:o}", "ids", ids);
+		char *text = json_dumps(body, JSON_COMPACT);
 		entry_t *e = NULL;
+
+		json_decref(body);
 
 		if (node_begin(self->node, &cause) != 0 ||
 		    (e = node_append(self->node, "file.have", text,
@@ -519,7 +548,8 @@ files_prioritize(files_t *self, const uint8_t *chunks, size_t n)
 	/* Backwards, so that the first chunk ends up first. */
 	for (size_t i = n; i > 0; i--) {
 		if (!blobs_has(self->blobs, chunks + 32 * (i - 1)))
-			want_add(self, chunks + 32 * (i - 1), true);
+			want_add(self, chunks + 32 * (i - 1), true)->asked_us =
+			    time_mono_us();
 	}
 	files_dispatch(self, time_mono_us());
 }

@@ -127,6 +127,17 @@ blobs_has(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE])
 	return zhashx_lookup(self->held, hex) != NULL;
 }
 
+int64_t
+blobs_size(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE])
+{
+	char hex[2 * BLOB_HASH_SIZE + 1];
+	void *v;
+
+	hex_encode(hash, BLOB_HASH_SIZE, hex);
+	v = zhashx_lookup(self->held, hex);
+	return v != NULL ? (int64_t)(uintptr_t)v - 1 : -1;
+}
+
 static int
 write_all(int fd, const void *data, size_t len)
 {
@@ -376,6 +387,7 @@ blobs_test(bool verbose)
 	assert(blobs_put(b, hash, data, sizeof data, true, NULL) == 1);
 	assert(blobs_put(b, hash, data, sizeof data, true, NULL) == 0);
 	assert(blobs_has(b, hash));
+	assert(blobs_size(b, hash) == sizeof data && blobs_size(b, other) == -1);
 	assert(blobs_count(b) == 1 && blobs_bytes(b) == sizeof data);
 	f = blobs_get(b, hash, &bad, NULL);
 	assert(f != NULL && zframe_size(f) == sizeof data &&

@@ -20,6 +20,8 @@ blobs_t *blobs_new(const char *dir, char **cause);
 void blobs_destroy(blobs_t **self_p);
 
 bool blobs_has(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE]);
+/* The size of a chunk held, or -1 if it is not here. */
+int64_t blobs_size(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE]);
 /* Stores data as the chunk hash, if its SHA-256 is hash. With sync, the
  * chunk is on disk when this returns (a client's upload: this node may be
  * the only one holding it). Returns 1 if stored, 0 if it was there, -1

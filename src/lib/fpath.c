@@ -108,23 +108,63 @@ fpath_is_below(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
+/* A user or node name as it may stand in a path component: '/' and
+ * control characters become '_'. Caller frees. */
+static char *
+fpath_safe_name(const char *name)
+{
+	char *out = xstrdup(name);
+
+	for (char *p = out; *p != '\0'; p++) {
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	}
+	return out;
+}
+
+/* How many bytes of s, at most max, end on a UTF-8 character boundary. */
+static size_t
+fpath_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 char *
 fpath_conflict(const char *path, const char *user, const char *node,
     unsigned n)
 {
 	const char *base = fpath_base(path);
 	const char *dot = strrchr(base, '.');
-	char number[16] = "";
-	size_t stem;
+	char number[16] = "", *u = fpath_safe_name(user);
+	char *nd = fpath_safe_name(node), *tag, *out;
+	size_t dir, stem, room;
 
 	/* "notes.txt" keeps ".txt" for the copy; ".profile" is all stem. */
-	if (dot == NULL || dot == base)
+	if (dot == NULL || dot == base || strlen(dot) > 32)
 		dot = base + strlen(base);
-	stem = (size_t)(dot - path);
 	if (n > 1)
 		snprintf(number, sizeof number, " %u", n);
-	return xasprintf("%.*s (conflict from %s on %s%s)%s", (int)stem, path,
-	    user, node, number, dot);
+	tag = xasprintf(" (conflict from %.64s on %.64s%s)", u, nd, number);
+	dir = (size_t)(base - path);
+	stem = (size_t)(dot - base);
+	/* The copy's name stays within the limits of a component and of a
+	 * path: the stem gives way. */
+	room = FPATH_COMPONENT_MAX - strlen(tag) - strlen(dot);
+	if (dir + room + strlen(tag) + strlen(dot) > FPATH_MAX)
+		room = FPATH_MAX > dir + strlen(tag) + strlen(dot)
+		    ? FPATH_MAX - dir - strlen(tag) - strlen(dot)
+		    : 1;
+	stem = fpath_utf8_cut(base, stem, room);
+	out = xasprintf("%.*s%.*s%s%s", (int)dir, path, (int)stem, base, tag,
+	    dot);
+	free(tag);
+	free(u);
+	free(nd);
+	return out;
 }
 
 void
@@ -176,6 +216,16 @@ fpath_test(bool verbose)
 	free(s);
 	s = fpath_conflict("docs/.profile", "bob", "c", 2);
 	assert(strcmp(s, "docs/.profile (conflict from bob on c 2)") == 0);
+	free(s);
+	s = fpath_conflict("a", "x/y\001", "n", 1);
+	assert(strcmp(s, "a (conflict from x_y_ on n)") == 0);
+	free(s);
+	memset(longname, 'x', 255);
+	longname[255] = '\0';
+	memcpy(longname + 250, ".txt", 5);
+	s = fpath_conflict(longname, "ann", "alpha", 3);
+	assert(fpath_check(s, false, NULL) == 0);
+	assert(strstr(s, " (conflict from ann on alpha 3).txt") != NULL);
 	free(s);
 	if (verbose)
 		printf("OK\n");

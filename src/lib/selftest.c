@@ -20,6 +20,7 @@
 #include "selftest.h"
 
 void util_test(bool verbose);
+void views_files_test(bool verbose);
 
 static const selftest_t tests[] = {
 	{ "util", util_test },
@@ -33,6 +34,7 @@ static const selftest_t tests[] = {
 	{ "wire", wire_test },
 	{ "fpath", fpath_test },
 	{ "blobs", blobs_test },
+	{ "views-files", views_files_test },
 };
 
 int

@@ -212,7 +212,9 @@ tree_move(sqlite3 *db, const char *from, const char *to, char **cause)
 	int rc;
 
 	rc = views_run(db, cause,
-	    "UPDATE file_tree SET path = ?1 || substr(path, ?2) "
+	    /* substr() counts characters of text: cut the bytes. */
+	    "UPDATE file_tree SET path = ?1 || "
+	    "CAST(substr(CAST(path AS BLOB), ?2) AS TEXT) "
 	    "WHERE path = ?3 OR (path >= ?4 AND path < ?5)",
 	    "sIsss", to, (int64_t)strlen(from) + 1, from, lo, hi);
 	free(lo);
@@ -449,7 +451,8 @@ apply_rm(op_t *op, const char *path, bool has_base, const uint8_t base[32],
 		return -1;
 	if (!found)
 		op_note(op, "%s", "skipped: already gone");
-	else if (!cur.dir && has_base && memcmp(cur.id, base, 32) != 0)
+	else if (cur.dir != !has_base ||
+	    (!cur.dir && memcmp(cur.id, base, 32) != 0))
 		op_note(op, "%s", "skipped: a newer version is there, kept");
 	else if (cur.dir && (rc = tree_has_children(op->db, path, cause)) != 0) {
 		if (rc > 0) {

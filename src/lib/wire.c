@@ -142,8 +142,6 @@ wire_gossip(const char *json)
 	return msg;
 }
 
-/* A frame as a NUL-terminated string of at most max bytes with no NUL
- * inside. Caller frees. */
 zmsg_t *
 wire_chunk_ask(enum wire_command command, const uint8_t hash[32])
 {
@@ -163,6 +161,8 @@ wire_chunk(const uint8_t hash[32], zframe_t **data)
 	return msg;
 }
 
+/* A frame as a NUL-terminated string of at most max bytes with no NUL
+ * inside. Caller frees. */
 static char *
 wire_string(zframe_t *frame, size_t max, const char *what, char **cause)
 {
