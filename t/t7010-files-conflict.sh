@@ -243,11 +243,18 @@ test_expect_success 'files log is the same on every node' '
 	grep " rm  *part/r2.txt .*(skipped: " out
 '
 
-test_expect_success 'files log names the conflict copy as documented: "conflict copy: NAME"' '
-	ioectl -d b --json files log part/p1.txt >log.json &&
-	jq -e "any(.entries[]; .outcome == \"conflict copy: part/p1 (conflict from alice on a).txt\")" log.json &&
-	ioectl -d b --json files log part/p2.txt >log.json &&
-	jq -e "any(.entries[]; .outcome == \"conflict copy: part/p2 (conflict from carol on c).txt\")" log.json
+test_expect_success 'files log says where the other version went, as documented' '
+	outcome b $(cat p1.c.entry) >out &&
+	echo "concurrent with another version, kept as '\''part/p1 (conflict from alice on a).txt'\''" >expect &&
+	test_cmp expect out &&
+	outcome b $(cat p1.a.entry) >out &&
+	echo applied >expect &&
+	test_cmp expect out &&
+	outcome b $(cat p2.a.entry) >out &&
+	echo "concurrent with another version, kept as '\''part/p2 (conflict from carol on c).txt'\''" >expect &&
+	test_cmp expect out &&
+	ioectl -d b files log part/p1.txt >out &&
+	grep -F "(concurrent with another version, kept as '\''part/p1 (conflict from alice on a).txt'\'')" out
 '
 
 test_expect_success 'files stat lists both versions at a path that had a conflict' '
@@ -309,7 +316,9 @@ test_expect_success 'a file.put from mallory with a good path is taken (the tool
 	wait_until 20 "ioectl -d c files stat from-mallory.txt >/dev/null 2>&1" &&
 	fstat c from-mallory.txt "\"\\(.user)@\\(.node) \\(.size) \\(.id)\"" >out &&
 	echo "eve@mallory 0 $(empty_id)" >expect &&
-	test_cmp expect out
+	test_cmp expect out &&
+	# an empty file is whole at once: a, b, c (and mallory) hold it
+	wait_holders 20 from-mallory.txt 4 a b c
 '
 
 test_expect_success 'signed entries with hostile paths from mallory change no tree' '
@@ -347,11 +356,11 @@ test_expect_success 'signed entries with hostile paths from mallory change no tr
 	grep "file.put entry [0-9]* is not usable" a/ioed.log
 '
 
-test_expect_success 'a path with a tab or a newline from mallory changes no tree either' '
+test_expect_success 'a path with an ESC or a C1 control from mallory changes no tree either' '
 	tree_json c >before.c &&
 	test-tool mesh-peer mallory $(mesh_ep a) \
-		entry file.put "$(put_body "tab\\tx")" \
-		entry file.put "$(put_body "nl\\nx")" \
+		entry file.put "$(put_body "esc\\u001bx")" \
+		entry file.put "$(put_body "nel\\u0085x")" \
 		entry file.mkdir "{\"path\":\"mallory-again\",\"user\":\"eve\",\"node\":\"mallory\"}" \
 		>out &&
 	cat out &&
@@ -360,6 +369,40 @@ test_expect_success 'a path with a tab or a newline from mallory changes no tree
 	tree_json c >after.c &&
 	jq "[.[] | select(.path != \"mallory-again\")]" after.c >after.c.less &&
 	test_cmp before.c after.c.less
+'
+
+# empty_id_4k: the id of the empty file cut in chunks of 4 KiB (another
+# id for the same empty bytes)
+empty_id_4k () {
+	printf "696f652d6d616e69666573742d3100000000000000000000001000" |
+		xxd -r -p | sha256sum | cut -c1-64
+}
+
+test_expect_success 'a conflict copy named after a hostile user stays a plain name in its directory' '
+	test-tool mesh-peer mallory $(mesh_ep a) \
+		entry file.put "{\"path\":\"trap/f.txt\",\"size\":0,\"mode\":420,\"chunk_size\":4096,\"chunks\":[],\"id\":\"$(empty_id_4k)\",\"base\":null,\"user\":\"../../x/y\",\"node\":\"mallory\"}" \
+		entry file.put "{\"path\":\"trap/f.txt\",\"size\":0,\"mode\":420,\"chunk_size\":1048576,\"chunks\":[],\"id\":\"$(empty_id)\",\"base\":null,\"user\":\"eve\",\"node\":\"mallory\"}" \
+		>out &&
+	cat out &&
+	test $(grep -cx "entry: sent" out) = 2 &&
+	wait_until 20 "test \$(ioectl -d c --json files ls trap | jq \".entries | length\") = 2" &&
+	wait_converged 20 a b c &&
+	tree_json c trap >trap.c &&
+	jq -r ".[].path" trap.c >actual &&
+	printf "%s\n" "trap/f (conflict from .._.._x_y on mallory).txt" trap/f.txt >expect &&
+	test_cmp expect actual &&
+	fstat c trap/f.txt .id >out &&
+	empty_id >expect &&
+	test_cmp expect out &&
+	# the empty files are whole everywhere: a, b, c and mallory hold them
+	wait_holders 20 trap/f.txt 4 a c &&
+	wait_holders 20 "trap/f (conflict from .._.._x_y on mallory).txt" 4 a c &&
+	tree_json c trap >trap.c &&
+	tree_json a trap >trap.a &&
+	test_cmp trap.a trap.c &&
+	tree_json c >root.c &&
+	jq -r ".[].path" root.c >paths &&
+	! grep -e "^x" -e "^\\.\\." paths
 '
 
 test_expect_success 'verify still passes on every node' '

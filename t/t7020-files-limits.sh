@@ -100,16 +100,24 @@ test_expect_success '. and .. are refused, alone or as a component' '
 	refused_everywhere "are not allowed" "a/.." "a/.."
 '
 
-test_expect_success 'a control character is refused: \001 and DEL' '
+test_expect_success 'a control character is refused: \001, ESC, \037 and DEL' '
 	refused_everywhere "control character" "a\\x01b" "$P_CTL" &&
 	refused_everywhere "control character" "a\\x7fb" "$P_DEL" &&
 	refused_everywhere "control character" "" "$(printf "a\033b")" &&
 	refused_everywhere "control character" "" "$(printf "\037")"
 '
 
-test_expect_success 'a tab or a newline is refused too (U+0009, U+000A)' '
-	refused_everywhere "control character" "" "$(printf "a\tb")" &&
-	refused_everywhere "control character" "" "$(printf "a\nb")"
+test_expect_success 'a C1 control character is refused (U+0080 to U+009F)' '
+	refused_everywhere "control character" "" "$(printf "a\302\205b")" &&
+	refused_everywhere "control character" "" "$(printf "\302\237")"
+'
+
+test_expect_success 'a tab or a newline is allowed (doc/files.md: C0 but tab and newline)' '
+	ioectl -d a files put ok.txt "$(printf "a\tb")" &&
+	ioectl -d a files mkdir "$(printf "line\nbreak")" &&
+	ioectl -d a files stat "$(printf "a\tb")" >/dev/null &&
+	ioectl -d a files ls >out &&
+	! grep -x "break/" out
 '
 
 test_expect_success 'text that is not UTF-8 is refused, naming the rule' '
