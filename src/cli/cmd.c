@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "entry.h"
+#include "progress.h"
 #include "proto.h"
 #include "util.h"
 
@@ -18,6 +19,7 @@ const struct ioectl_cmd *const cmd_table[] = {
 	&cmd_ack_entry,
 	&cmd_alert_entry,
 	&cmd_alerts_entry,
+	&cmd_files_entry,
 	&cmd_help_entry,
 	&cmd_history_entry,
 	&cmd_journal_entry,
@@ -105,6 +107,7 @@ cmd_verror(struct ioectl_ctx *ctx, int status, const char *code,
 	/* Messages quote what was typed or what the mesh holds: never let
 	 * an escape sequence reach the terminal raw. */
 	shown = text_inert(message, strlen(message));
+	progress_interrupt();
 	fprintf(stderr, "ioectl: %s\n", shown);
 	free(shown);
 	if (ctx != NULL && ctx->json) {
@@ -166,10 +169,19 @@ int
 cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
     json_t **result)
 {
+	return cmd_call_data(ctx, method, params, NULL, 0, NULL, result);
+}
+
+int
+cmd_call_data(struct ioectl_ctx *ctx, const char *method, json_t *params,
+    const void *data, size_t len, zframe_t **data_out, json_t **result)
+{
 	char *cause = NULL, *code = NULL;
 	enum ctl_status status;
 	int rc;
 
+	if (data_out != NULL)
+		*data_out = NULL;
 	if (ctx->client == NULL &&
 	    (ctx->client = ctl_client_new(ctx->dir, &cause)) == NULL) {
 		json_decref(params);
@@ -177,8 +189,8 @@ cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
 		free(cause);
 		return rc;
 	}
-	status = ctl_client_call(ctx->client, method, params, ctx->timeout_ms,
-	    result, &code, &cause);
+	status = ctl_client_call_data(ctx->client, method, params, data, len,
+	    data_out, ctx->timeout_ms, result, &code, &cause);
 	if (status == CTL_OK)
 		return EXIT_OK;
 	rc = cmd_error(ctx,
@@ -270,13 +282,14 @@ cmd_safe(const char *text)
 	return text_escape(text, strlen(text));
 }
 
-/* Parses the command's options with getopt_long; --json is accepted by
- * every command. Returns 0, or EXIT_USAGE after printing why. */
+/* Parses the command's options with getopt_long; --json and --help are
+ * accepted by every command. Returns 0, EXIT_USAGE after printing why, or
+ * -1 after printing the usage that --help asked for. */
 static int
 cmd_parse(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd, int argc,
     char **argv, struct args *args)
 {
-	struct option longopts[CMD_OPTIONS_MAX + 2];
+	struct option longopts[CMD_OPTIONS_MAX + 3];
 	/* A leading ':' reports a missing value apart from an unknown
 	 * option. Without '+', GNU getopt lets options follow arguments. */
 	char shortopts[3 * CMD_OPTIONS_MAX + 2] = ":", *p = shortopts + 1;
@@ -296,7 +309,8 @@ cmd_parse(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd, int argc,
 	}
 	*p = '\0';
 	longopts[n] = (struct option){ "json", no_argument, NULL, 'J' };
-	longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[n + 1] = (struct option){ "help", no_argument, NULL, 'H' };
+	longopts[n + 2] = (struct option){ NULL, 0, NULL, 0 };
 
 	memset(args, 0, sizeof *args);
 	args->cmd = cmd;
@@ -307,6 +321,10 @@ cmd_parse(struct ioectl_ctx *ctx, const struct ioectl_cmd *cmd, int argc,
 		if (c == 'J') {
 			ctx->json = true;
 			continue;
+		}
+		if (c == 'H') {
+			cmd_print_usage(stdout, cmd, false);
+			return -1;
 		}
 		if (c == ':')
 			return cmd_usage_error(ctx, cmd,
@@ -354,6 +372,12 @@ cmd_run(struct ioectl_ctx *ctx, const struct ioectl_cmd *const *table,
 		return rc;
 	}
 	if (cmd->subcmds != NULL) {
+		/* "ioectl files --help" shows what "ioectl help files" does. */
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0)) {
+			cmd_print_usage(stdout, cmd, false);
+			return EXIT_OK;
+		}
 		if (argc < 2 || argv[1][0] == '-') {
 			cmd_usage_error(ctx, NULL, "'%s' needs a subcommand",
 			    cmd->name);
@@ -364,6 +388,6 @@ cmd_run(struct ioectl_ctx *ctx, const struct ioectl_cmd *const *table,
 		    cmd->name);
 	}
 	if ((rc = cmd_parse(ctx, cmd, argc, argv, &args)) != 0)
-		return rc;
+		return rc == -1 ? EXIT_OK : rc;
 	return cmd->exec(ctx, &args);
 }

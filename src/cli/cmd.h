@@ -53,6 +53,7 @@ extern const struct ioectl_cmd *const cmd_table[];
 extern const struct ioectl_cmd cmd_ack_entry;
 extern const struct ioectl_cmd cmd_alert_entry;
 extern const struct ioectl_cmd cmd_alerts_entry;
+extern const struct ioectl_cmd cmd_files_entry;
 extern const struct ioectl_cmd cmd_help_entry;
 extern const struct ioectl_cmd cmd_history_entry;
 extern const struct ioectl_cmd cmd_msg_entry;
@@ -90,6 +91,12 @@ const char *args_get(struct args *args, const char *name);
  * EXIT_NO_DAEMON. */
 int cmd_call(struct ioectl_ctx *ctx, const char *method, json_t *params,
     json_t **result);
+
+/* The same, with a binary frame after the request (data, len; none if
+ * data is NULL). If data_out is not NULL it gets the reply's binary
+ * frame, or NULL if the reply had none (caller destroys it). */
+int cmd_call_data(struct ioectl_ctx *ctx, const char *method, json_t *params,
+    const void *data, size_t len, zframe_t **data_out, json_t **result);
 
 /* Prints an error ("ioectl: ..." on stderr, and with --json also as an
  * object on stdout). Returns status. */

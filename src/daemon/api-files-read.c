@@ -95,7 +95,9 @@ api_files_ops(node_t *node, const char *path, json_int_t limit)
 			hex_encode(sqlite3_column_blob(s, 3), 32, hex);
 			json_object_set_new(op, "id", json_string(hex));
 			json_object_set_new(op, "size",
-			    json_integer(sqlite3_column_int64(s, 4)));
+			    sqlite3_column_type(s, 4) == SQLITE_NULL
+				? json_null()
+				: json_integer(sqlite3_column_int64(s, 4)));
 		} else {
 			json_object_set_new(op, "id", json_null());
 			json_object_set_new(op, "size", json_null());

@@ -159,6 +159,9 @@ api_files_check_exec(node_t *node, json_t *params, api_error_t *err)
 		return NULL;
 	if (size < 0)
 		return api_fail(err, CTL_E_BAD_REQUEST, "size must be >= 0");
+	/* Who acts is settled before any byte is sent. */
+	if (chat_user(node, params, err) == NULL)
+		return NULL;
 	type = path[0] == '\0' ? "dir" : api_files_type(node, path, id, &has_id);
 	if (type == NULL && api_files_parents_ok(node, path, err) != 0)
 		return NULL;

@@ -554,19 +554,6 @@ files_prioritize(files_t *self, const uint8_t *chunks, size_t n)
 	files_dispatch(self, time_mono_us());
 }
 
-static void
-size_text(uint64_t n, char *out, size_t size)
-{
-	if (n >= (UINT64_C(1) << 30))
-		snprintf(out, size, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= (1 << 20))
-		snprintf(out, size, "%.1f MiB", (double)n / (1 << 20));
-	else if (n >= 1024)
-		snprintf(out, size, "%.1f KiB", (double)n / 1024);
-	else
-		snprintf(out, size, "%llu bytes", (unsigned long long)n);
-}
-
 int
 files_quota_check(files_t *self, uint64_t extra, char **why)
 {
@@ -575,9 +562,9 @@ files_quota_check(files_t *self, uint64_t extra, char **why)
 
 	if (self->quota == 0 || used + extra <= self->quota)
 		return 0;
-	size_text(used, a, sizeof a);
-	size_text(self->quota, b, sizeof b);
-	size_text(extra, c, sizeof c);
+	size_format(used, a, sizeof a);
+	size_format(self->quota, b, sizeof b);
+	size_format(extra, c, sizeof c);
 	return fail(why, "quota exceeded: node '%s' holds %s of its %s quota "
 			 "(files.quota), and this needs %s more",
 	    self->node->name, a, b, c);

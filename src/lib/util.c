@@ -200,6 +200,30 @@ time_format_duration(int64_t s, char *out, size_t size)
 		    (long long)(s % 86400 / 3600), (long long)(s % 3600 / 60));
 }
 
+void
+size_format(uint64_t bytes, char *out, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB",
+		"PiB", "EiB" };
+	uint64_t scale = 1024;
+	size_t i = 0;
+
+	if (bytes < 1024) {
+		snprintf(out, size, "%llu byte%s", (unsigned long long)bytes,
+		    bytes == 1 ? "" : "s");
+		return;
+	}
+	while (i + 1 < sizeof units / sizeof units[0] &&
+	    bytes / scale >= 1024) {
+		scale *= 1024;
+		i++;
+	}
+	/* Tenths in integers: a double would round 1048575 up to 1.0 MiB. */
+	snprintf(out, size, "%llu.%llu %s",
+	    (unsigned long long)(bytes / scale),
+	    (unsigned long long)(bytes % scale * 10 / scale), units[i]);
+}
+
 /* Parses all of s as a decimal number in [0, max]. */
 static int
 parse_number(const char *s, long long max, long long *value)

@@ -35,6 +35,11 @@ void time_format_iso(int64_t us, char *out, size_t size);
 void time_format_local(int64_t us, char *out, size_t size);
 /* "1h 2m 3s" style duration into out. */
 void time_format_duration(int64_t seconds, char *out, size_t size);
+/* A size for people, in powers of 1024: "0 bytes", "1 byte", "1023 bytes",
+ * "1.0 KiB", "5.0 MiB", "1.5 GiB", "2.0 TiB" (one decimal, rounded down so
+ * that a file one byte short of 1 MiB never shows as "1.0 MiB"). out holds
+ * at least 24 bytes. */
+void size_format(uint64_t bytes, char *out, size_t size);
 /* Parses an absolute or relative time (see ioectl(1), TIME) relative to
  * now_us. Returns 0, or -1 with *cause set. */
 int time_parse(const char *s, int64_t now_us, int64_t *us, char **cause);

@@ -49,6 +49,22 @@ util_test(bool verbose)
 	assert(strcmp(out, "1969-12-31T23:59:59.999999Z") == 0);
 	time_format_duration(3725, out, sizeof out);
 	assert(strcmp(out, "1h 2m 5s") == 0);
+	size_format(0, out, sizeof out);
+	assert(strcmp(out, "0 bytes") == 0);
+	size_format(1, out, sizeof out);
+	assert(strcmp(out, "1 byte") == 0);
+	size_format(1023, out, sizeof out);
+	assert(strcmp(out, "1023 bytes") == 0);
+	size_format(1024, out, sizeof out);
+	assert(strcmp(out, "1.0 KiB") == 0);
+	size_format(1048575, out, sizeof out);
+	assert(strcmp(out, "1023.9 KiB") == 0);
+	size_format(1048576 + 1, out, sizeof out);
+	assert(strcmp(out, "1.0 MiB") == 0);
+	size_format(1536ULL << 20, out, sizeof out);
+	assert(strcmp(out, "1.5 GiB") == 0);
+	size_format(UINT64_MAX, out, sizeof out);
+	assert(strcmp(out, "15.9 EiB") == 0);
 
 	assert(text_is_utf8("h\xc3\xa9llo", 6));
 	assert(!text_is_utf8("\xc3", 1));

@@ -540,13 +540,31 @@ apply_ordered(sqlite3 *db, const entry_t *e, char **cause)
 	if (rc != 0)
 		goto done;
 	generation++;
-	rc = views_run(db, cause,
-	    "INSERT OR REPLACE INTO file_ops VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    strcmp(e->kind, "file.put") == 0 ? "bIbIIsssbIsss" : "bIbIIsssnnsss",
-	    e->id, (int64_t)e->lamport, e->author, (int64_t)e->seq, e->time_us,
-	    e->kind + 5, path, to, put.id, (int64_t)put.size, op.user, op.node,
-	    op.outcome != NULL ? op.outcome : "applied");
+	/* The id the operation wrote (put) or acted on (mv, rm), and the
+	 * size of what a put wrote. */
+	{
+		static const char *const sql =
+		    "INSERT OR REPLACE INTO file_ops VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		const char *outcome = op.outcome != NULL ? op.outcome
+							 : "applied";
+
+		if (strcmp(e->kind, "file.put") == 0)
+			rc = views_run(db, cause, sql, "bIbIIsssbIsss", e->id,
+			    (int64_t)e->lamport, e->author, (int64_t)e->seq,
+			    e->time_us, e->kind + 5, path, to, put.id,
+			    (int64_t)put.size, op.user, op.node, outcome);
+		else if (has_base)
+			rc = views_run(db, cause, sql, "bIbIIsssbnsss", e->id,
+			    (int64_t)e->lamport, e->author, (int64_t)e->seq,
+			    e->time_us, e->kind + 5, path, to, base, NULL,
+			    op.user, op.node, outcome);
+		else
+			rc = views_run(db, cause, sql, "bIbIIsssnnsss", e->id,
+			    (int64_t)e->lamport, e->author, (int64_t)e->seq,
+			    e->time_us, e->kind + 5, path, to, NULL, NULL,
+			    op.user, op.node, outcome);
+	}
 	if (rc == 0 && to == NULL)
 		rc = views_run(db, cause,
 		    "UPDATE file_ops SET dest = NULL WHERE entry = ?", "b",
