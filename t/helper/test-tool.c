@@ -8,7 +8,9 @@
  *   test-tool mesh-peer DIR ENDPOINT ACTION...
  *       links to a node as the node whose stopped data directory is DIR
  *       (its keys and certificate) and misbehaves; ACTION is one of
- *       good TEXT, badsig TEXT, fork TEXT, truncated, garbage, ping.
+ *       good TEXT, badsig TEXT, fork TEXT, truncated, garbage, ping,
+ *       or entry KIND BODY (a properly signed entry of any kind, BODY its
+ *       bytes as given: a file.put with a hostile path, say).
  *       Prints one line per step; exit 0 if every step could be sent.
  *   test-tool pki-issue-at CADIR NAME OUTDIR FROM UNTIL
  *       a bundle like 'ioectl pki issue' makes, but valid from FROM until
@@ -244,10 +246,11 @@ mesh_peer_recv(zsock_t *sock, enum wire_command want, int ms)
 	return NULL;
 }
 
-/* An entry of DIR's author: after its head (next) or in the place of its
- * head (fork), signed properly. */
+/* An entry of DIR's author of kind kind: after its head (next) or in the
+ * place of its head (fork), signed properly. */
 static entry_t *
-mesh_peer_entry(identity_t *id, store_t *store, bool fork, const char *text)
+mesh_peer_entry(identity_t *id, store_t *store, bool fork, const char *kind,
+    const char *text)
 {
 	const uint8_t *author = signing_key_public(id->key);
 	uint8_t head_id[32];
@@ -261,13 +264,13 @@ mesh_peer_entry(identity_t *id, store_t *store, bool fork, const char *text)
 			return NULL;
 		head = store_get(store, head_id, NULL);
 		e = entry_create(id->key, seq, seq > 1 ? head->prev : NULL,
-		    head->lamport, time_now_us(), "journal", text, strlen(text),
+		    head->lamport, time_now_us(), kind, text, strlen(text),
 		    NULL);
 		entry_destroy(&head);
 		return e;
 	}
 	return entry_create(id->key, seq + 1, seq > 0 ? head_id : NULL,
-	    store_max_lamport(store) + 1, time_now_us(), "journal", text,
+	    store_max_lamport(store) + 1, time_now_us(), kind, text,
 	    strlen(text), NULL);
 }
 
@@ -320,7 +323,7 @@ mesh_peer(const char *dir, const char *endpoint, int argc, char **argv)
 			strcmp(action, "fork") == 0) &&
 		    i + 1 < argc) {
 			e = mesh_peer_entry(id, store,
-			    strcmp(action, "fork") == 0, argv[++i]);
+			    strcmp(action, "fork") == 0, "journal", argv[++i]);
 			if (e == NULL) {
 				printf("%s: cannot make the entry\n", action);
 				rc = 1;
@@ -330,8 +333,27 @@ mesh_peer(const char *dir, const char *endpoint, int argc, char **argv)
 				e->raw[e->raw_len - 1] ^= 0x01;
 			msg = wire_entry(e->raw, e->raw_len);
 			entry_destroy(&e);
+		} else if (strcmp(action, "entry") == 0 && i + 2 < argc) {
+			e = mesh_peer_entry(id, store, false, argv[i + 1],
+			    argv[i + 2]);
+			i += 2;
+			/* Kept in DIR's own store, so that the next one (in this
+			 * run or a later one) follows it rather than forks. */
+			if (e == NULL || store_begin(store, &cause) != 0 ||
+			    store_append(store, e, &cause) < 0 ||
+			    store_commit(store, &cause) != 0) {
+				printf("%s: cannot make the entry%s%s\n", action,
+				    cause != NULL ? ": " : "",
+				    cause != NULL ? cause : "");
+				entry_destroy(&e);
+				rc = 1;
+				break;
+			}
+			msg = wire_entry(e->raw, e->raw_len);
+			entry_destroy(&e);
 		} else if (strcmp(action, "truncated") == 0) {
-			e = mesh_peer_entry(id, store, false, "cut short");
+			e = mesh_peer_entry(id, store, false, "journal",
+			    "cut short");
 			msg = wire_entry(e->raw, e->raw_len / 2);
 			entry_destroy(&e);
 		} else if (strcmp(action, "garbage") == 0) {
