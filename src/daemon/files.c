@@ -47,6 +47,8 @@ typedef struct want {
 	int64_t retry_us;	/* waiting until then; 0: not waiting */
 	void *handle;		/* in pending, or NULL */
 	uint64_t seen;		/* the refresh that last needed it */
+	uint32_t size;		/* its length, from its manifest */
+	bool counted;		/* in inflight_bytes */
 	int64_t asked_us;	/* a client wants it since; 0: none */
 } want_t;
 
@@ -74,6 +76,7 @@ struct files {
 	uint64_t refreshes;
 	bool arrived;		/* a chunk came since the last announce */
 	bool quota_blocked;	/* a chunk would not fit in the quota */
+	uint64_t inflight_bytes; /* asked for, counted against the quota */
 	uint64_t received, received_bytes, bad_chunks;
 };
 
@@ -175,6 +178,7 @@ want_add(files_t *self, const uint8_t hash[32], bool first)
 		return w;
 	}
 	w = xcalloc(1, sizeof *w);
+	w->size = BLOB_CHUNK_SIZE;
 	memcpy(w->hash, hash, 32);
 	memcpy(w->hex, hex, sizeof hex);
 	zhashx_insert(self->wants, hex, w);
@@ -183,9 +187,12 @@ want_add(files_t *self, const uint8_t hash[32], bool first)
 	return w;
 }
 
+static void want_landed(files_t *self, want_t *w);
+
 static void
 want_done(files_t *self, want_t *w)
 {
+	want_landed(self, w);
 	if (w->handle != NULL)
 		zlistx_delete(self->pending, w->handle);
 	zhashx_delete(self->wants, w->hex);
@@ -201,6 +208,17 @@ want_tried(const want_t *w, void *link)
 	return false;
 }
 
+/* w is no longer in flight: its bytes no longer count. */
+static void
+want_landed(files_t *self, want_t *w)
+{
+	if (w->counted)
+		self->inflight_bytes -= self->inflight_bytes >= w->size
+		    ? w->size
+		    : self->inflight_bytes;
+	w->counted = false;
+}
+
 /* A link had nothing for w (or failed it): try another, or wait once
  * every link was asked. */
 static void
@@ -210,6 +228,7 @@ want_refused(files_t *self, want_t *w, void *link, int64_t now)
 
 	if (f != NULL && f->inflight > 0)
 		f->inflight--;
+	want_landed(self, w);
 	w->link = NULL;
 	if (w->ntried < TRIED_MAX && !want_tried(w, link))
 		w->tried[w->ntried++] = link;
@@ -267,8 +286,10 @@ files_link_down(files_t *self, void *link)
 				w->tried[k++] = w->tried[i];
 		}
 		w->ntried = k;
-		if (w->link == link)
+		if (w->link == link) {
+			want_landed(self, w);
 			want_requeue(self, w);
+		}
 	}
 }
 
@@ -314,7 +335,8 @@ files_refresh(files_t *self, int64_t now)
 	self->arrived = true;
 	if (sqlite3_prepare_v2(db,
 		"SELECT DISTINCT t.id, m.chunks, EXISTS (SELECT 1 FROM "
-		"file_holders h WHERE h.id = t.id AND h.author = ?) "
+		"file_holders h WHERE h.id = t.id AND h.author = ?), "
+		"m.size, m.chunk_size "
 		"FROM file_tree t JOIN manifests m ON m.id = t.id "
 		"WHERE t.type = 'f'",
 		-1, &s, NULL) != SQLITE_OK)
@@ -335,10 +357,20 @@ files_refresh(files_t *self, int64_t now)
 			!files_should_hold(self, sqlite3_column_blob(s, 0),
 			    keys)))
 			continue;
+		uint64_t size = (uint64_t)sqlite3_column_int64(s, 3);
+		uint64_t csize = (uint64_t)sqlite3_column_int64(s, 4);
+
 		for (size_t i = 0; i < n; i++) {
-			if (!blobs_has(self->blobs, chunks + 32 * i))
-				want_add(self, chunks + 32 * i, false)->seen =
-				    self->refreshes;
+			want_t *w;
+
+			if (blobs_has(self->blobs, chunks + 32 * i))
+				continue;
+			w = want_add(self, chunks + 32 * i, false);
+			w->seen = self->refreshes;
+			if (csize > 0 && i * csize < size)
+				w->size = (uint32_t)(size - i * csize < csize
+					? size - i * csize
+					: csize);
 		}
 	}
 	sqlite3_finalize(keys);
@@ -367,10 +399,8 @@ files_dispatch(files_t *self, int64_t now)
 {
 	bool progress = true;
 
-	self->quota_blocked = self->quota > 0 &&
-	    zlistx_size(self->pending) > 0 &&
-	    blobs_bytes(self->blobs) + BLOB_CHUNK_SIZE > self->quota;
-	if (self->send == NULL || self->quota_blocked)
+	self->quota_blocked = false;
+	if (self->send == NULL)
 		return;
 	/* One chunk per link and round, so that every link gets a share. */
 	while (progress && zlistx_size(self->pending) > 0) {
@@ -389,6 +419,17 @@ files_dispatch(files_t *self, int64_t now)
 			}
 			if (w == NULL || want_tried(w, f->link))
 				continue;
+			/* What is asked for counts against the quota before
+			 * it lands. */
+			if (self->quota > 0 &&
+			    blobs_bytes(self->blobs) + self->inflight_bytes +
+				    w->size >
+				self->quota) {
+				self->quota_blocked = true;
+				return;
+			}
+			self->inflight_bytes += w->size;
+			w->counted = true;
 			zlistx_delete(self->pending, w->handle);
 			w->handle = NULL;
 			w->link = f->link;
@@ -414,6 +455,17 @@ files_on_chunk(files_t *self, void *link, const uint8_t hash[32],
 	if ((w = zhashx_lookup(self->wants, hex)) == NULL ||
 	    w->link != link) {
 		/* Not asked of this link (any more): a late answer. */
+		zframe_destroy(data);
+		return;
+	}
+	want_landed(self, w);
+	if (self->quota > 0 &&
+	    blobs_bytes(self->blobs) + zframe_size(*data) > self->quota) {
+		/* Longer than its manifest said: still within the quota. */
+		self->quota_blocked = true;
+		w->link = NULL;
+		if ((f = files_flink(self, link)) != NULL && f->inflight > 0)
+			f->inflight--;
 		zframe_destroy(data);
 		return;
 	}
@@ -587,8 +639,14 @@ files_quota_check(files_t *self, uint64_t extra, char **why)
 	uint64_t used = blobs_bytes(self->blobs);
 	char a[32], b[32], c[32];
 
-	if (self->quota == 0 || used + extra <= self->quota)
+	if (self->quota == 0 ||
+	    (used + extra <= self->quota && !self->quota_blocked))
 		return 0;
+	if (self->quota_blocked && used + extra <= self->quota)
+		return fail(why, "quota exceeded: node '%s' cannot hold the "
+				 "files it keeps within its quota "
+				 "(files.quota); it takes no new file",
+		    self->node->name);
 	size_format(used, a, sizeof a);
 	size_format(self->quota, b, sizeof b);
 	size_format(extra, c, sizeof c);
@@ -644,7 +702,7 @@ files_status(files_t *self)
 			    : json_null(),
 	    "over_quota",
 	    self->quota > 0 &&
-		(blobs_bytes(self->blobs) > self->quota || self->quota_blocked),
+		(blobs_bytes(self->blobs) >= self->quota || self->quota_blocked),
 	    "chunks", (json_int_t)blobs_count(self->blobs), "missing",
 	    (json_int_t)zhashx_size(self->wants), "fetching",
 	    (json_int_t)fetching, "replicas", (json_int_t)self->replicas,

@@ -32,6 +32,10 @@ fpath_check(const char *path, bool root_ok, char **cause)
 	else if (len > FPATH_MAX)
 		fail(cause, "'%.40s...': a mesh path is at most %d bytes",
 		    shown, FPATH_MAX);
+	else if (path[0] == '/' && path[strspn(path, "/")] == '\0')
+		fail(cause, "'%s': a mesh path is relative to the mesh's root; "
+			    "the root itself is the empty path",
+		    shown);
 	else if (path[0] == '/')
 		fail(cause, "'%s': a mesh path is relative to the mesh's root; "
 			    "write '%s'",
