@@ -257,6 +257,20 @@ test_expect_success 'q leaves the mesh' '
 	ioed_stop q
 '
 
+# --- a file too large for one manifest ---------------------------------------
+
+test_expect_success 'a file whose chunk list cannot fit in one entry is refused before any byte' '
+	truncate -s 15001M huge &&
+	puts_by a >puts.before &&
+	test_expect_code 1 ioectl -d a files put huge huge 2>err &&
+	grep "a file of 15729688576 bytes (14.6 GiB) is too large for the file ledger: at most 15728640000 bytes (14.6 GiB)" err &&
+	test_expect_code 1 ioectl -d a --json files put huge huge >json 2>/dev/null &&
+	jq -e ".error.code == \"too_large\"" json &&
+	puts_by a >puts.after &&
+	test_cmp puts.before puts.after &&
+	rm -f huge
+'
+
 # --- a thousand small files ------------------------------------------------
 
 test_expect_success 'a thousand small files put on a' '

@@ -96,6 +96,28 @@ api_files_row(node_t *node, const char *path)
 	return row;
 }
 
+/* A file's manifest must fit in one entry: refused before any byte is
+ * sent rather than at the end. */
+static int
+api_files_size_ok(json_int_t size, api_error_t *err)
+{
+	char limit[32], got[32];
+
+	if (manifest_chunk_count((uint64_t)size, BLOB_CHUNK_SIZE) <=
+	    FILE_CHUNKS_MAX)
+		return 0;
+	size_format((uint64_t)FILE_CHUNKS_MAX * BLOB_CHUNK_SIZE, limit,
+	    sizeof limit);
+	size_format((uint64_t)size, got, sizeof got);
+	api_fail(err, CTL_E_TOO_LARGE,
+	    "a file of %lld bytes (%s) is too large for the file ledger: at "
+	    "most %llu bytes (%s), so that its list of chunks fits in one "
+	    "ledger entry",
+	    (long long)size, got,
+	    (unsigned long long)FILE_CHUNKS_MAX * BLOB_CHUNK_SIZE, limit);
+	return -1;
+}
+
 /* The type at path: "file", "dir" or NULL. */
 static const char *
 api_files_type(node_t *node, const char *path, uint8_t id[32], bool *has_id)
@@ -159,6 +181,8 @@ api_files_check_exec(node_t *node, json_t *params, api_error_t *err)
 		return NULL;
 	if (size < 0)
 		return api_fail(err, CTL_E_BAD_REQUEST, "size must be >= 0");
+	if (api_files_size_ok(size, err) != 0)
+		return NULL;
 	/* Who acts is settled before any byte is sent. */
 	if (chat_user(node, params, err) == NULL)
 		return NULL;
@@ -268,6 +292,8 @@ api_files_put_exec(node_t *node, json_t *params, api_error_t *err)
 	if (size < 0)
 		return api_fail(err, CTL_E_BAD_REQUEST,
 		    "files.put needs the file's size");
+	if (api_files_size_ok(size, err) != 0)
+		return NULL;
 	if (mode < 0 || mode > 0777)
 		return api_fail(err, CTL_E_BAD_REQUEST,
 		    "mode must be permission bits (0..0777)");

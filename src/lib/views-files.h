@@ -10,6 +10,11 @@
 
 #include "entry.h"
 
+/* The chunks of one file: its manifest must fit in one entry (67 bytes
+ * of JSON a chunk, room left for the path and names), so a file is at
+ * most 15 000 MiB. */
+#define FILE_CHUNKS_MAX 15000
+
 /* A file.put body, checked: every field present and in range, and the id
  * the manifest's. chunks is n * 32 bytes (owned). */
 typedef struct file_put {
