@@ -31,6 +31,9 @@
 #				the local file EXPECTED
 #	tree_json NODE [PATH]	'files ls --json PATH' on NODE, its rows
 #				sorted by path, keys sorted (for test_cmp)
+#	files_line_abc		a line a - b - c (a the CA; c reaches a only
+#				through b), every link up, users alice on
+#				a, bob on b, carol on c, the three converged
 
 random_file () {
 	head -c $(($2 * 1024 * 1024)) /dev/urandom >"$1" &&
@@ -128,4 +131,18 @@ tree_json () {
 		ioectl -d "$1" --json files ls
 	fi >"tree.$1.json" &&
 	jq -S '.entries | sort_by(.path)' "tree.$1.json"
+}
+
+files_line_abc () {
+	mesh_ca a &&
+	mesh_node b a &&
+	mesh_node c b &&
+	wait_peer_up 10 b a &&
+	wait_peer_up 10 b c &&
+	wait_peer_up 10 a b &&
+	wait_peer_up 10 c b &&
+	ioectl -d a user add alice &&
+	ioectl -d b user add bob &&
+	ioectl -d c user add carol &&
+	wait_converged 10 a b c
 }

@@ -15,17 +15,7 @@ between () {
 }
 
 test_expect_success 'set up a line a - b - c with a user on each node' '
-	mesh_ca a &&
-	mesh_node b a &&
-	mesh_node c b &&
-	wait_peer_up 10 b a &&
-	wait_peer_up 10 b c &&
-	wait_peer_up 10 a b &&
-	wait_peer_up 10 c b &&
-	ioectl -d a user add alice &&
-	ioectl -d b user add bob &&
-	ioectl -d c user add carol &&
-	wait_converged 10 a b c
+	files_line_abc
 '
 
 test_expect_success 'a 200 MiB file put on a is held whole by c' '

@@ -52,15 +52,7 @@ PATHS='part/p1.txt part/p2.txt part/r1.txt part/r2.txt part/m1.txt
 part/m2.txt part/m1-moved.txt'
 
 test_expect_success 'set up a line a - b - c with a user on each node' '
-	mesh_ca a &&
-	mesh_node b a &&
-	mesh_node c b &&
-	wait_peer_up 10 b a &&
-	wait_peer_up 10 c b &&
-	ioectl -d a user add alice &&
-	ioectl -d b user add bob &&
-	ioectl -d c user add carol &&
-	wait_converged 10 a b c
+	files_line_abc
 '
 
 test_expect_success 'files to remove and to move, on every node before the partition' '

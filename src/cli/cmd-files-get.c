@@ -227,19 +227,9 @@ static bool
 files_get_have(struct files_get *g, size_t i, off_t off, size_t len,
     off_t part_size)
 {
-	size_t got = 0;
-	ssize_t n;
-
-	if (off + (off_t)len > part_size)
+	if (off + (off_t)len > part_size ||
+	    fd_full(g->fd, false, g->buf, len, off) != (ssize_t)len)
 		return false;
-	while (got < len) {
-		n = pread(g->fd, g->buf + got, len - got, off + (off_t)got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
 	return sha256_is(
 	    g->buf, len, json_string_value(json_array_get(g->chunks, i)));
 }
@@ -315,19 +305,11 @@ files_get_fetch(struct files_get *g, size_t i, off_t off, size_t len,
 			wait_ms = FILES_WAIT_MAX_MS;
 	}
 
-	for (size_t put = 0; put < len;) {
-		ssize_t n = pwrite(g->fd, zframe_data(data) + put, len - put,
-		    off + (off_t)put);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			rc = cmd_error(g->ctx, EXIT_FAILED, "io_error",
-			    "cannot write '%s': %s", g->part, strerror(errno));
-			zframe_destroy(&data);
-			return rc;
-		}
-		put += (size_t)n;
+	if (fd_full(g->fd, true, zframe_data(data), len, off) < 0) {
+		rc = cmd_error(g->ctx, EXIT_FAILED, "io_error",
+		    "cannot write '%s': %s", g->part, strerror(errno));
+		zframe_destroy(&data);
+		return rc;
 	}
 	zframe_destroy(&data);
 	*last_progress_us = time_mono_us();

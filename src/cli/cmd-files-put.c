@@ -60,27 +60,6 @@ files_put_open(struct ioectl_ctx *ctx, const char *local, int *fd,
 	return EXIT_OK;
 }
 
-/* Reads up to len bytes, fewer only at the end of the file. Returns the
- * count, or -1 with errno set. */
-static ssize_t
-files_put_read(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* Asks the daemon whether size bytes may go to path. Returns EXIT_OK with
  * *exists set to "file", "dir" or NULL (the caller frees it), or the exit
  * status after printing why (a bad path, the quota). */
@@ -125,7 +104,7 @@ files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
 		size_t want = size - done > FILES_CHUNK_SIZE ?
 		    FILES_CHUNK_SIZE : (size_t)(size - done);
 
-		if ((n = files_put_read(fd, buf, want)) == -1) {
+		if ((n = fd_full(fd, false, buf, want, -1)) == -1) {
 			rc = cmd_error(ctx, EXIT_FAILED, "io_error",
 			    "cannot read '%s': %s", local, strerror(errno));
 			goto done;
@@ -149,7 +128,7 @@ files_put_send(struct ioectl_ctx *ctx, const char *local, int fd, off_t size,
 	}
 	/* The size was announced to files.check; a file that grew since
 	 * would be put cut short. */
-	if ((n = files_put_read(fd, &extra, 1)) == -1)
+	if ((n = fd_full(fd, false, &extra, 1, -1)) == -1)
 		rc = cmd_error(ctx, EXIT_FAILED, "io_error",
 		    "cannot read '%s': %s", local, strerror(errno));
 	else if (n > 0)

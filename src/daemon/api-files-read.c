@@ -13,8 +13,6 @@ api_files_ls_exec(node_t *node, json_t *params, api_error_t *err)
 {
 	const char *path = api_files_path(params, "path", true, err);
 	json_t *entries, *row = NULL;
-	sqlite3_stmt *s;
-	char *lo, *hi;
 
 	if (path == NULL)
 		return NULL;
@@ -22,38 +20,17 @@ api_files_ls_exec(node_t *node, json_t *params, api_error_t *err)
 		return api_fail(err, CTL_E_NOT_FOUND, "no '%s' in the mesh's "
 						      "files",
 		    path);
-	entries = json_array();
 	if (row != NULL &&
 	    strcmp(json_string_value(json_object_get(row, "type")), "file") ==
 		0) {
+		entries = json_array();
 		json_array_append_new(entries, row);
 		return json_pack("{s:s, s:s, s:o}", "path", path, "type",
 		    "file", "entries", entries);
 	}
 	json_decref(row);
-	/* The direct children: below path, with no '/' after it. */
-	lo = path[0] != '\0' ? xasprintf("%s/", path) : xstrdup("");
-	hi = path[0] != '\0' ? xasprintf("%s0", path) : xstrdup("\xf4\x90");
-	if (sqlite3_prepare_v2(store_db(node->store),
-		"SELECT path FROM file_tree WHERE path >= ?1 AND path < ?2 "
-		"AND instr(substr(path, length(?1) + 1), '/') = 0 "
-		"ORDER BY type, path",
-		-1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			json_t *r = api_files_row(node,
-			    (const char *)sqlite3_column_text(s, 0));
-
-			if (r != NULL)
-				json_array_append_new(entries, r);
-		}
-		sqlite3_finalize(s);
-	}
-	free(lo);
-	free(hi);
 	return json_pack("{s:s, s:s, s:o}", "path", path, "type", "dir",
-	    "entries", entries);
+	    "entries", api_files_children(node, path));
 }
 
 const api_method_t api_files_ls = {

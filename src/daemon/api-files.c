@@ -47,53 +47,91 @@ api_files_hash(json_t *params, const char *key, uint8_t out[32],
 	return 0;
 }
 
+/* A row of the tree and what makes it JSON: the columns that
+ * api_files_row_json reads. */
+#define API_FILES_ROW_SELECT                                                 \
+	"SELECT t.path, t.type, t.id, t.size, t.mode, t.user, t.node, "     \
+	"t.author, t.time, m.chunks, (SELECT count(*) FROM file_holders h " \
+	"WHERE h.id = t.id) FROM file_tree t "                              \
+	"LEFT JOIN manifests m ON m.id = t.id "
+
+static json_t *
+api_files_row_json(node_t *node, sqlite3_stmt *s)
+{
+	const char *p = (const char *)sqlite3_column_text(s, 0);
+	bool dir = strcmp((const char *)sqlite3_column_text(s, 1), "d") == 0;
+	char hex[65];
+	json_t *row;
+
+	row = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:s}", "name",
+	    fpath_base(p), "path", p, "type", dir ? "dir" : "file", "size",
+	    (json_int_t)sqlite3_column_int64(s, 3), "mode",
+	    sqlite3_column_int(s, 4), "user",
+	    (const char *)sqlite3_column_text(s, 5), "node",
+	    (const char *)sqlite3_column_text(s, 6));
+	hex_encode(sqlite3_column_blob(s, 7), 32, hex);
+	json_object_set_new(row, "author", json_string(hex));
+	api_set_time(row, sqlite3_column_int64(s, 8));
+	if (!dir && sqlite3_column_bytes(s, 2) == 32) {
+		hex_encode(sqlite3_column_blob(s, 2), 32, hex);
+		json_object_set_new(row, "id", json_string(hex));
+		json_object_set_new(row, "holders",
+		    json_integer(sqlite3_column_int64(s, 10)));
+		json_object_set_new(row, "local",
+		    json_boolean(files_complete(node->files,
+			sqlite3_column_blob(s, 9),
+			(size_t)sqlite3_column_bytes(s, 9) / 32)));
+	} else {
+		json_object_set_new(row, "id", json_null());
+		json_object_set_new(row, "holders", json_null());
+		json_object_set_new(row, "local", json_null());
+	}
+	return row;
+}
+
 json_t *
 api_files_row(node_t *node, const char *path)
 {
-	sqlite3 *db = store_db(node->store);
 	sqlite3_stmt *s;
 	json_t *row = NULL;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT t.path, t.type, t.id, t.size, t.mode, t.user, t.node, "
-		"t.author, t.time, m.chunks, (SELECT count(*) FROM "
-		"file_holders h WHERE h.id = t.id) FROM file_tree t "
-		"LEFT JOIN manifests m ON m.id = t.id WHERE t.path = ?",
-		-1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_db(node->store),
+		API_FILES_ROW_SELECT "WHERE t.path = ?", -1, &s,
+		NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(s, 0);
-		bool dir = strcmp((const char *)sqlite3_column_text(s, 1),
-		    "d") == 0;
-		char hex[65];
-
-		row = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:s}", "name",
-		    fpath_base(p), "path", p, "type", dir ? "dir" : "file",
-		    "size", (json_int_t)sqlite3_column_int64(s, 3), "mode",
-		    sqlite3_column_int(s, 4), "user",
-		    (const char *)sqlite3_column_text(s, 5), "node",
-		    (const char *)sqlite3_column_text(s, 6));
-		hex_encode(sqlite3_column_blob(s, 7), 32, hex);
-		json_object_set_new(row, "author", json_string(hex));
-		api_set_time(row, sqlite3_column_int64(s, 8));
-		if (!dir && sqlite3_column_bytes(s, 2) == 32) {
-			hex_encode(sqlite3_column_blob(s, 2), 32, hex);
-			json_object_set_new(row, "id", json_string(hex));
-			json_object_set_new(row, "holders",
-			    json_integer(sqlite3_column_int64(s, 10)));
-			json_object_set_new(row, "local",
-			    json_boolean(files_complete(node->files,
-				sqlite3_column_blob(s, 9),
-				(size_t)sqlite3_column_bytes(s, 9) / 32)));
-		} else {
-			json_object_set_new(row, "id", json_null());
-			json_object_set_new(row, "holders", json_null());
-			json_object_set_new(row, "local", json_null());
-		}
-	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		row = api_files_row_json(node, s);
 	sqlite3_finalize(s);
 	return row;
+}
+
+json_t *
+api_files_children(node_t *node, const char *dir)
+{
+	char *lo = dir[0] != '\0' ? xasprintf("%s/", dir) : xstrdup("");
+	char *hi = dir[0] != '\0' ? xasprintf("%s0", dir) : xstrdup("\xf4\x90");
+	json_t *rows = json_array();
+	sqlite3_stmt *s;
+
+	/* Below dir ('0' follows '/'), with no '/' after it; directories
+	 * first. */
+	if (sqlite3_prepare_v2(store_db(node->store),
+		API_FILES_ROW_SELECT "WHERE t.path >= ?1 AND t.path < ?2 "
+				     "AND instr(substr(t.path, "
+				     "length(?1) + 1), '/') = 0 "
+				     "ORDER BY t.type, t.path",
+		-1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			json_array_append_new(rows,
+			    api_files_row_json(node, s));
+		sqlite3_finalize(s);
+	}
+	free(lo);
+	free(hi);
+	return rows;
 }
 
 /* A file's manifest must fit in one entry: refused before any byte is
@@ -118,25 +156,17 @@ api_files_size_ok(json_int_t size, api_error_t *err)
 	return -1;
 }
 
-/* The type at path: "file", "dir" or NULL. */
+/* The type at path: "file", "dir" or NULL (nothing, or a store error:
+ * the write that follows reports it). */
 static const char *
 api_files_type(node_t *node, const char *path, uint8_t id[32], bool *has_id)
 {
-	json_t *row = api_files_row(node, path);
-	const char *type = NULL, *hex;
+	bool dir;
 
-	*has_id = false;
-	if (row == NULL)
+	if (views_files_at(store_db(node->store), path, &dir, id, has_id,
+		NULL) != 1)
 		return NULL;
-	type = strcmp(json_string_value(json_object_get(row, "type")),
-		   "dir") == 0
-	    ? "dir"
-	    : "file";
-	hex = json_string_value(json_object_get(row, "id"));
-	if (hex != NULL && hex_decode(hex, id, 32) == 0)
-		*has_id = true;
-	json_decref(row);
-	return type;
+	return dir ? "dir" : "file";
 }
 
 /* No file may stand where path needs a directory. */

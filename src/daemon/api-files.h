@@ -14,5 +14,8 @@ int api_files_hash(json_t *params, const char *key, uint8_t out[32],
 /* The tree's row at path as JSON (see doc/files.md), or NULL if nothing
  * is there. */
 json_t *api_files_row(node_t *node, const char *path);
+/* The rows of what directory dir ("": the root) holds directly,
+ * directories first. */
+json_t *api_files_children(node_t *node, const char *dir);
 
 #endif

@@ -138,25 +138,6 @@ blobs_size(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE])
 	return v != NULL ? (int64_t)(uintptr_t)v - 1 : -1;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 blobs_put(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE],
     const void *data, size_t len, bool sync, char **cause)
@@ -189,7 +170,8 @@ blobs_put(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE],
 		fail(cause, "cannot create '%s': %s", tmp, strerror(errno));
 		goto done;
 	}
-	if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
+	if (fd_full(fd, true, (void *)data, len, -1) < 0 ||
+	    (sync && fsync(fd) != 0)) {
 		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -226,7 +208,7 @@ blobs_get(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE], bool *bad,
 	uint8_t got[SHA256_SIZE];
 	zframe_t *frame = NULL;
 	struct stat st;
-	size_t done = 0;
+	ssize_t n;
 	int fd;
 
 	*bad = false;
@@ -243,18 +225,11 @@ blobs_get(blobs_t *self, const uint8_t hash[BLOB_HASH_SIZE], bool *bad,
 		goto bad;
 	}
 	frame = zframe_new(NULL, (size_t)st.st_size);
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, zframe_data(frame) + done,
-		    (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fail(cause, "cannot read chunk '%s': %s", path,
-			    n < 0 ? strerror(errno) : "it shrank");
-			goto bad;
-		}
-		done += (size_t)n;
+	if ((n = fd_full(fd, false, zframe_data(frame), (size_t)st.st_size,
+		 -1)) != (ssize_t)st.st_size) {
+		fail(cause, "cannot read chunk '%s': %s", path,
+		    n < 0 ? strerror(errno) : "it shrank");
+		goto bad;
 	}
 	close(fd);
 	fd = -1;

@@ -8,72 +8,110 @@
 #include "fpath.h"
 #include "util.h"
 
+/* What is wrong with a non-empty path, found without allocating: paths
+ * are checked on every file entry applied. */
+enum fpath_problem {
+	FPATH_OK,
+	FPATH_NOT_UTF8,
+	FPATH_CONTROL,
+	FPATH_TOO_LONG,
+	FPATH_ROOT,
+	FPATH_ABSOLUTE,
+	FPATH_EMPTY_COMPONENT,
+	FPATH_DOTS,
+	FPATH_LONG_COMPONENT,
+};
+
+static enum fpath_problem
+fpath_problem(const char *path, size_t len, size_t *offset)
+{
+	const char *p, *slash;
+
+	if (!text_is_utf8(path, len))
+		return FPATH_NOT_UTF8;
+	if (text_find_control(path, len, offset) != NULL)
+		return FPATH_CONTROL;
+	if (len > FPATH_MAX)
+		return FPATH_TOO_LONG;
+	if (path[0] == '/')
+		return path[strspn(path, "/")] == '\0' ? FPATH_ROOT
+							 : FPATH_ABSOLUTE;
+	for (p = path;; p = slash + 1) {
+		size_t n;
+
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (n == 0)
+			return FPATH_EMPTY_COMPONENT;
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return FPATH_DOTS;
+		if (n > FPATH_COMPONENT_MAX)
+			return FPATH_LONG_COMPONENT;
+		if (slash == NULL)
+			return FPATH_OK;
+	}
+}
+
 int
 fpath_check(const char *path, bool root_ok, char **cause)
 {
-	size_t len = strlen(path);
-	const char *p, *slash;
-	size_t offset;
+	size_t len = strlen(path), offset = 0;
+	enum fpath_problem problem;
 	char *shown;
-	int rc = -1;
 
 	if (len == 0) {
 		if (root_ok)
 			return 0;
 		return fail(cause, "the mesh path is empty");
 	}
+	if ((problem = fpath_problem(path, len, &offset)) == FPATH_OK)
+		return 0;
+	if (cause == NULL)
+		return -1;
 	shown = text_escape(path, len);
-	if (!text_is_utf8(path, len))
+	switch (problem) {
+	case FPATH_OK:
+		break;
+	case FPATH_NOT_UTF8:
 		fail(cause, "'%s': a mesh path must be UTF-8 text", shown);
-	else if (text_find_control(path, len, &offset) != NULL)
+		break;
+	case FPATH_CONTROL:
 		fail(cause, "'%s': a mesh path cannot hold a control character "
 			    "(byte %zu)",
 		    shown, offset + 1);
-	else if (len > FPATH_MAX)
+		break;
+	case FPATH_TOO_LONG:
 		fail(cause, "'%.40s...': a mesh path is at most %d bytes",
 		    shown, FPATH_MAX);
-	else if (path[0] == '/' && path[strspn(path, "/")] == '\0')
+		break;
+	case FPATH_ROOT:
 		fail(cause, "'%s': a mesh path is relative to the mesh's root; "
 			    "the root itself is the empty path",
 		    shown);
-	else if (path[0] == '/')
+		break;
+	case FPATH_ABSOLUTE:
 		fail(cause, "'%s': a mesh path is relative to the mesh's root; "
 			    "write '%s'",
 		    shown, shown + strspn(shown, "/"));
-	else {
-		for (p = path;; p = slash + 1) {
-			size_t n;
-
-			slash = strchr(p, '/');
-			n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-			if (n == 0) {
-				fail(cause, "'%s': a mesh path cannot have an "
-					    "empty component ('//' or a "
-					    "trailing '/')",
-				    shown);
-				goto done;
-			}
-			if ((n == 1 && p[0] == '.') ||
-			    (n == 2 && p[0] == '.' && p[1] == '.')) {
-				fail(cause, "'%s': '.' and '..' are not allowed "
-					    "in a mesh path",
-				    shown);
-				goto done;
-			}
-			if (n > FPATH_COMPONENT_MAX) {
-				fail(cause, "'%.40s...': a name in a mesh path "
-					    "is at most %d bytes",
-				    shown, FPATH_COMPONENT_MAX);
-				goto done;
-			}
-			if (slash == NULL)
-				break;
-		}
-		rc = 0;
+		break;
+	case FPATH_EMPTY_COMPONENT:
+		fail(cause, "'%s': a mesh path cannot have an empty component "
+			    "('//' or a trailing '/')",
+		    shown);
+		break;
+	case FPATH_DOTS:
+		fail(cause, "'%s': '.' and '..' are not allowed in a mesh path",
+		    shown);
+		break;
+	case FPATH_LONG_COMPONENT:
+		fail(cause, "'%.40s...': a name in a mesh path is at most %d "
+			    "bytes",
+		    shown, FPATH_COMPONENT_MAX);
+		break;
 	}
-done:
 	free(shown);
-	return rc;
+	return -1;
 }
 
 const char *

@@ -564,6 +564,36 @@ getopt_refused(char **argv)
 	return argv[optind - 1];
 }
 
+ssize_t
+fd_full(int fd, bool writing, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		char *p = (char *)buf + done;
+		ssize_t n;
+
+		if (off >= 0)
+			n = writing ? pwrite(fd, p, len - done, off + (off_t)done)
+				    : pread(fd, p, len - done, off + (off_t)done);
+		else
+			n = writing ? write(fd, p, len - done)
+				    : read(fd, p, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			if (!writing)
+				break;
+			errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
 char *
 read_stream(int fd, size_t max, size_t *len, char **cause)
 {
@@ -616,18 +646,9 @@ write_file_atomic(const char *path, const void *data, size_t len, int mode,
 		fail(cause, "cannot create '%s': %s", tmp, strerror(errno));
 		goto done;
 	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(cause, "cannot write '%s': %s", tmp,
-			    strerror(errno));
-			goto done;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (fd_full(fd, true, (void *)p, len, -1) < 0) {
+		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
 	}
 	if (fsync(fd) != 0 || fchmod(fd, (mode_t)mode) != 0) {
 		fail(cause, "cannot write '%s': %s", tmp, strerror(errno));

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define IOE_NAME_MAX 63
 
@@ -90,6 +91,12 @@ char *read_file(const char *path, size_t max, size_t *len, char **cause);
 /* The option getopt just refused, as typed: "-x" for a short one, even
  * inside a group such as "-fx", else the argument itself. */
 const char *getopt_refused(char **argv);
+
+/* Reads or writes all len bytes of buf, at offset off (or at the file's
+ * position if off is negative), again after a signal. Returns the bytes
+ * done, fewer than len only when a read meets the end of the file, or -1
+ * with errno set. */
+ssize_t fd_full(int fd, bool writing, void *buf, size_t len, off_t off);
 
 /* Reads a whole stream (at most max bytes). Returns a NUL-terminated buffer
  * the caller frees and its length, or NULL with *cause set. */

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -118,4 +119,23 @@ util_test(bool verbose)
 	memset(longer, 'a', 64);
 	longer[64] = '\0';
 	assert(name_check(longer, "node name", NULL) == -1);
+
+	/* fd_full: whole writes and reads, at an offset or the position, and
+	 * a short count only at the end of the file. */
+	{
+		char path[] = "/tmp/ioe-util-test-XXXXXX", buf[8];
+		int fd = mkstemp(path);
+
+		assert(fd >= 0);
+		assert(fd_full(fd, true, "abcdef", 6, -1) == 6);
+		assert(fd_full(fd, true, "XY", 2, 1) == 2);
+		assert(fd_full(fd, false, buf, 6, 0) == 6 &&
+		    memcmp(buf, "aXYdef", 6) == 0);
+		assert(fd_full(fd, false, buf, 8, 4) == 2);
+		assert(lseek(fd, 0, SEEK_SET) == 0);
+		assert(fd_full(fd, false, buf, 8, -1) == 6);
+		assert(fd_full(-1, false, buf, 1, -1) == -1);
+		close(fd);
+		unlink(path);
+	}
 }

@@ -157,6 +157,21 @@ tree_get(sqlite3 *db, const char *path, tree_row_t *r, char **cause)
 	return rc;
 }
 
+int
+views_files_at(sqlite3 *db, const char *path, bool *dir, uint8_t id[32],
+    bool *has_id, char **cause)
+{
+	tree_row_t r;
+	int rc = tree_get(db, path, &r, cause);
+
+	*dir = r.dir;
+	*has_id = r.has_id;
+	if (r.has_id)
+		memcpy(id, r.id, 32);
+	tree_row_clear(&r);
+	return rc;
+}
+
 static int
 tree_has_children(sqlite3 *db, const char *path, char **cause)
 {
@@ -312,13 +327,12 @@ tree_mkdirs(op_t *op, const char *path, char **cause)
 }
 
 static int
-apply_put(op_t *op, json_t *body, const file_put_t *put, char **cause)
+apply_put(op_t *op, const file_put_t *put, char **cause)
 {
 	tree_row_t cur;
 	char *parent, *where = NULL, *copy = NULL;
 	int rc, found;
 
-	(void)body;
 	if ((found = tree_get(op->db, put->path, &cur, cause)) < 0)
 		return -1;
 	parent = fpath_parent(put->path);
@@ -483,6 +497,36 @@ optional_base(json_t *body, bool *has, uint8_t base[32])
 	return 0;
 }
 
+/* The manifest of a put and its first holder, its author: whatever the
+ * order, so kept again (or ignored) when the tree is replayed. */
+static int
+manifest_record(sqlite3 *db, const entry_t *e, const file_put_t *put,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	/* The chunk list is a blob of n * 32 bytes, which views_run does not
+	 * bind. */
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO manifests VALUES "
+				   "(?, ?, ?, ?)",
+		-1, &s, NULL) != SQLITE_OK)
+		return fail(cause, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_blob(s, 1, put->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)put->size);
+	sqlite3_bind_int64(s, 3, (int64_t)put->chunk_size);
+	sqlite3_bind_blob(s, 4, put->nchunks > 0 ? put->chunks : (void *)"",
+	    (int)(put->nchunks * 32), SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = fail(cause, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = views_run(db, cause,
+		    "INSERT OR IGNORE INTO file_holders VALUES (?, ?)", "bb",
+		    put->id, e->author);
+	return rc;
+}
+
 /* Applies one file operation to the tree, which holds every earlier one,
  * and logs it with its outcome. */
 static int
@@ -529,9 +573,11 @@ apply_ordered(sqlite3 *db, const entry_t *e, char **cause)
 		goto done;
 	}
 
-	if (strcmp(e->kind, "file.put") == 0)
-		rc = apply_put(&op, body, &put, cause);
-	else if (strcmp(e->kind, "file.mkdir") == 0)
+	if (strcmp(e->kind, "file.put") == 0) {
+		rc = manifest_record(db, e, &put, cause);
+		if (rc == 0)
+			rc = apply_put(&op, &put, cause);
+	} else if (strcmp(e->kind, "file.mkdir") == 0)
 		rc = apply_mkdir(&op, path, cause);
 	else if (strcmp(e->kind, "file.mv") == 0)
 		rc = apply_mv(&op, path, to, has_base, base, cause);
@@ -642,53 +688,8 @@ files_replay(sqlite3 *db, char **cause)
 int
 views_files_op(sqlite3 *db, const entry_t *e, char **cause)
 {
-	json_t *body;
 	bool before;
 
-	/* The manifest and its holder do not hang on the order. */
-	if (strcmp(e->kind, "file.put") == 0 &&
-	    (body = json_loadb((const char *)e->body, e->body_len, 0,
-		 NULL)) != NULL) {
-		file_put_t put;
-
-		if (file_put_parse(body, &put, NULL) == 0) {
-			sqlite3_stmt *s;
-			int rc = 0;
-
-			/* The chunk list is a blob of n * 32 bytes, which
-			 * views_run does not bind. */
-			if (sqlite3_prepare_v2(db,
-				"INSERT OR IGNORE INTO manifests VALUES "
-				"(?, ?, ?, ?)",
-				-1, &s, NULL) != SQLITE_OK)
-				rc = fail(cause, "%s", sqlite3_errmsg(db));
-			else {
-				sqlite3_bind_blob(s, 1, put.id, 32,
-				    SQLITE_STATIC);
-				sqlite3_bind_int64(s, 2, (int64_t)put.size);
-				sqlite3_bind_int64(s, 3,
-				    (int64_t)put.chunk_size);
-				sqlite3_bind_blob(s, 4,
-				    put.nchunks > 0 ? put.chunks : (void *)"",
-				    (int)(put.nchunks * 32), SQLITE_STATIC);
-				if (sqlite3_step(s) != SQLITE_DONE)
-					rc = fail(cause, "%s",
-					    sqlite3_errmsg(db));
-				sqlite3_finalize(s);
-			}
-			if (rc == 0)
-				rc = views_run(db, cause,
-				    "INSERT OR IGNORE INTO file_holders "
-				    "VALUES (?, ?)",
-				    "bb", put.id, e->author);
-			free(put.chunks);
-			if (rc != 0) {
-				json_decref(body);
-				return -1;
-			}
-		}
-		json_decref(body);
-	}
 	if (files_out_of_order(db, e, &before, cause) != 0)
 		return -1;
 	if (before)

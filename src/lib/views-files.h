@@ -35,6 +35,11 @@ int file_put_parse(json_t *body, file_put_t *put, char **cause);
 int file_chunks_parse(json_t *array, uint8_t **chunks, size_t *n,
     char **cause);
 
+/* What the tree holds at path: 1 (*dir, and the id if it is a file), 0
+ * if nothing, -1 with *cause on a store error. */
+int views_files_at(sqlite3 *db, const char *path, bool *dir, uint8_t id[32],
+    bool *has_id, char **cause);
+
 /* kinds file.put, file.mkdir, file.mv, file.rm */
 int views_files_op(sqlite3 *db, const entry_t *e, char **cause);
 /* kind file.have */

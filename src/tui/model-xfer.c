@@ -250,24 +250,13 @@ xfer_chunk_len(const xfer_t *self, size_t i)
 static int
 xfer_io(int fd, bool write, void *buf, size_t len, int64_t off)
 {
-	size_t done = 0;
+	ssize_t n = fd_full(fd, write, buf, len, (off_t)off);
 
-	while (done < len) {
-		char *p = (char *)buf + done;
-		off_t at = (off_t)(off + (int64_t)done);
-		ssize_t n = write ? pwrite(fd, p, len - done, at)
-		                  : pread(fd, p, len - done, at);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = 0;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		errno = 0;
+	return -1;
 }
 
 int
