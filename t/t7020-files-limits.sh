@@ -65,15 +65,7 @@ refused_everywhere () {
 }
 
 test_expect_success 'set up a line a - b - c with a user on each node' '
-	mesh_ca a &&
-	mesh_node b a &&
-	mesh_node c b &&
-	wait_peer_up 10 b a &&
-	wait_peer_up 10 c b &&
-	ioectl -d a user add alice &&
-	ioectl -d b user add bob &&
-	ioectl -d c user add carol &&
-	wait_converged 10 a b c &&
+	files_line_abc &&
 	echo "a file already on the mesh" >ok.txt &&
 	ioectl -d a files put ok.txt &&
 	wait_holders 20 ok.txt 3 a b c
@@ -251,6 +243,14 @@ test_expect_success 'q over its quota refuses a new put, even a small one' '
 	jq -e ".error.code == \"quota_exceeded\"" json &&
 	puts_by q >puts.after &&
 	test_cmp puts.before puts.after
+'
+
+test_expect_success 'status says it in words: what q holds, its quota, and that it is over' '
+	ioectl -d q status >status.out &&
+	grep -E "^files        [0-9]+ files, [0-9]+ directories; .* of chunks here \(quota 3.0 MiB\)$" status.out &&
+	grep "^QUOTA        over files.quota: this node fetches no more chunks and refuses new files$" status.out &&
+	ioectl -d a status >status.a &&
+	! grep "^QUOTA" status.a
 '
 
 test_expect_success 'q leaves the mesh' '

@@ -392,7 +392,11 @@ files_stat_print(json_t *r)
 	    (uint64_t)files_int(r, "size"), size_text, sizeof size_text);
 	size_format((uint64_t)files_int(r, "chunk_size"), chunk_text,
 	    sizeof chunk_text);
-	printf("size      %s (%lld bytes)\n", size_text, files_int(r, "size"));
+	if (files_int(r, "size") < 1024)
+		printf("size      %s\n", size_text);
+	else
+		printf("size      %s (%lld bytes)\n", size_text,
+		    files_int(r, "size"));
 	printf("id        %s\n", files_str(r, "id"));
 	printf("mode      %04llo\n", (unsigned long long)files_int(r, "mode"));
 	printf("author    %s\n", who);

@@ -5,6 +5,38 @@
 #include "cmd.h"
 #include "util.h"
 
+/* The file ledger on this node: what the tree holds, what is here, and
+ * plainly when the quota stops it. */
+static void
+cmd_status_files(json_t *f)
+{
+	char held[32], quota[32];
+	json_int_t missing, fetching;
+
+	if (!json_is_object(f))
+		return;
+	size_format((uint64_t)json_integer_value(json_object_get(f, "used")),
+	    held, sizeof held);
+	printf("files        %lld files, %lld directories; %s of chunks here",
+	    (long long)json_integer_value(json_object_get(f, "files")),
+	    (long long)json_integer_value(json_object_get(f, "dirs")), held);
+	if (json_is_integer(json_object_get(f, "quota"))) {
+		size_format((uint64_t)json_integer_value(
+				json_object_get(f, "quota")),
+		    quota, sizeof quota);
+		printf(" (quota %s)", quota);
+	}
+	printf("\n");
+	missing = json_integer_value(json_object_get(f, "missing"));
+	fetching = json_integer_value(json_object_get(f, "fetching"));
+	if (missing > 0)
+		printf("fetching     %lld chunks missing, %lld asked for\n",
+		    (long long)missing, (long long)fetching);
+	if (json_is_true(json_object_get(f, "over_quota")))
+		printf("QUOTA        over files.quota: this node fetches no "
+		       "more chunks and refuses new files\n");
+}
+
 static int
 cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 {
@@ -46,6 +78,7 @@ cmd_status_exec(struct ioectl_ctx *ctx, struct args *args)
 		    "beacon_problem"));
 		if (problem != NULL)
 			printf("beacon       %s\n", problem);
+		cmd_status_files(json_object_get(r, "files"));
 		forks = json_integer_value(json_object_get(r, "forks"));
 		if (forks > 0)
 			printf("ALERT        %lld forked entries kept as "
