@@ -175,38 +175,57 @@ fpath_utf8_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
-char *
-fpath_conflict(const char *path, const char *user, const char *node,
-    unsigned n)
+/* path with tag put after the stem of its last component, before the
+ * extension ("notes.txt" keeps ".txt"; ".profile" is all stem), within
+ * the limits of a component and of a path: the stem gives way. Caller
+ * frees. */
+static char *
+fpath_tagged(const char *path, const char *tag)
 {
 	const char *base = fpath_base(path);
 	const char *dot = strrchr(base, '.');
-	char number[16] = "", *u = fpath_safe_name(user);
-	char *nd = fpath_safe_name(node), *tag, *out;
 	size_t dir, stem, room;
 
-	/* "notes.txt" keeps ".txt" for the copy; ".profile" is all stem. */
 	if (dot == NULL || dot == base || strlen(dot) > 32)
 		dot = base + strlen(base);
-	if (n > 1)
-		snprintf(number, sizeof number, " %u", n);
-	tag = xasprintf(" (conflict from %.64s on %.64s%s)", u, nd, number);
 	dir = (size_t)(base - path);
 	stem = (size_t)(dot - base);
-	/* The copy's name stays within the limits of a component and of a
-	 * path: the stem gives way. */
 	room = FPATH_COMPONENT_MAX - strlen(tag) - strlen(dot);
 	if (dir + room + strlen(tag) + strlen(dot) > FPATH_MAX)
 		room = FPATH_MAX > dir + strlen(tag) + strlen(dot)
 		    ? FPATH_MAX - dir - strlen(tag) - strlen(dot)
 		    : 1;
 	stem = fpath_utf8_cut(base, stem, room);
-	out = xasprintf("%.*s%.*s%s%s", (int)dir, path, (int)stem, base, tag,
+	return xasprintf("%.*s%.*s%s%s", (int)dir, path, (int)stem, base, tag,
 	    dot);
+}
+
+char *
+fpath_conflict(const char *path, const char *user, const char *node,
+    unsigned n)
+{
+	char number[16] = "", *u = fpath_safe_name(user);
+	char *nd = fpath_safe_name(node), *tag, *out;
+
+	if (n > 1)
+		snprintf(number, sizeof number, " %u", n);
+	tag = xasprintf(" (conflict from %.64s on %.64s%s)", u, nd, number);
+	out = fpath_tagged(path, tag);
 	free(tag);
 	free(u);
 	free(nd);
 	return out;
+}
+
+char *
+fpath_numbered(const char *path, unsigned n)
+{
+	char tag[16];
+
+	if (n < 2)
+		return xstrdup(path);
+	snprintf(tag, sizeof tag, " %u", n);
+	return fpath_tagged(path, tag);
 }
 
 void
@@ -258,6 +277,12 @@ fpath_test(bool verbose)
 	free(s);
 	s = fpath_conflict("docs/.profile", "bob", "c", 2);
 	assert(strcmp(s, "docs/.profile (conflict from bob on c 2)") == 0);
+	free(s);
+	s = fpath_numbered("rec/a b@c.opus", 2);
+	assert(strcmp(s, "rec/a b@c 2.opus") == 0);
+	free(s);
+	s = fpath_numbered("rec/x", 1);
+	assert(strcmp(s, "rec/x") == 0);
 	free(s);
 	s = fpath_conflict("a", "x/y\001", "n", 1);
 	assert(strcmp(s, "a (conflict from x_y_ on n)") == 0);

@@ -25,6 +25,9 @@ bool fpath_is_below(const char *path, const char *dir);
  * Caller frees. */
 char *fpath_conflict(const char *path, const char *user, const char *node,
     unsigned n);
+/* The n-th free name for path (n from 1): path itself, then
+ * "STEM 2.EXT", "STEM 3.EXT"... Caller frees. */
+char *fpath_numbered(const char *path, unsigned n);
 
 void fpath_test(bool verbose);
 
