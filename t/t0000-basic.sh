@@ -226,7 +226,7 @@ test_expect_success 'ioectl help and version need no daemon' '
 	ioectl -d nodaemon version >out &&
 	grep -E "$version_re" out &&
 	ioectl -d nodaemon --json version >json &&
-	jq -e ".protocol == 3" json
+	jq -e ".protocol == 4" json
 '
 
 test_expect_success 'ioectl: $IOE_TIMEOUT bounds the wait for a reply' '
@@ -261,7 +261,7 @@ test_expect_success 'ioectl version works and matches -V' '
 	ioectl -V | grep -oE "$version_re" >v2 &&
 	test_cmp v2 v1 &&
 	ioectl -d alpha --json version >json &&
-	jq -e "(.version | type == \"string\") and .protocol == 3" json &&
+	jq -e "(.version | type == \"string\") and .protocol == 4" json &&
 	jq -r .version json >v3 &&
 	test_cmp v2 v3
 '

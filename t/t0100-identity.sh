@@ -87,7 +87,7 @@ test_expect_success 'status --json has the documented fields' '
 test_expect_success 'status --json also has protocol, dir, pid, seq' '
 	ioectl -d alpha --json status >json &&
 	jq -e --arg dir "$PWD/alpha" --argjson pid "$(cat alpha/ioed.pid)" "
-		.protocol == 3 and .dir == \$dir and .pid == \$pid and .seq == 1
+		.protocol == 4 and .dir == \$dir and .pid == \$pid and .seq == 1
 	" json
 '
 

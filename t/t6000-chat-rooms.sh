@@ -250,8 +250,8 @@ test_expect_success 'room topic: set on b, seen on a and c; room list shows it' 
 	test "$(room_field a ops topic)" = "flood response, east wing" &&
 	test "$(room_field c ops topic -u carol)" = "flood response, east wing" &&
 	ioectl -d a room list >out &&
-	grep -E "^\* ops +4 +[0-9]+ +[0-9]+  flood response, east wing$" out &&
-	grep -E "^  logistics +1 +[0-9]+ +[0-9]+  fuel and food$" out
+	grep -E "^\* ops +4 +[0-9]+ +[0-9]+ +flood response, east wing$" out &&
+	grep -E "^  logistics +1 +[0-9]+ +[0-9]+ +fuel and food$" out
 '
 
 test_expect_success 'say from every node, one after the other: the same history, in that order, everywhere' '

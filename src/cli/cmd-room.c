@@ -114,6 +114,55 @@ static const struct ioectl_cmd cmd_room_topic_entry = {
 };
 
 static int
+cmd_room_set_exec(struct ioectl_ctx *ctx, struct args *args)
+{
+	const char *setting = args->argv[1], *value = args->argv[2];
+	json_t *params, *r;
+	bool on;
+	int rc;
+
+	if (strcmp(setting, "record") != 0) {
+		char *shown = cmd_safe(setting);
+
+		rc = cmd_usage_error(ctx, args->cmd,
+		    "unknown setting '%s' (settings: record)", shown);
+		free(shown);
+		return rc;
+	}
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+		char *shown = cmd_safe(value);
+
+		rc = cmd_usage_error(ctx, args->cmd,
+		    "record is 'on' or 'off', not '%s'", shown);
+		free(shown);
+		return rc;
+	}
+	on = strcmp(value, "on") == 0;
+	params = json_pack("{s:s, s:b}", "room", args->argv[0], "record", on);
+	if ((rc = cmd_call(ctx, "room.set", cmd_with_user(ctx, params), &r)) !=
+	    EXIT_OK)
+		return rc;
+	if (ctx->json)
+		cmd_print_json(r);
+	else
+		printf("%s set record %s in %s\n",
+		    json_string_value(json_object_get(r, "user")),
+		    on ? "on" : "off",
+		    json_string_value(json_object_get(r, "room")));
+	json_decref(r);
+	return EXIT_OK;
+}
+
+static const struct ioectl_cmd cmd_room_set_entry = {
+	.name = "set",
+	.usage = "room set NAME record on|off",
+	.summary = "change a room's settings: record its talk spurts",
+	.min_args = 3,
+	.max_args = 3,
+	.exec = cmd_room_set_exec,
+};
+
+static int
 cmd_room_list_exec(struct ioectl_ctx *ctx, struct args *args)
 {
 	json_t *r, *room;
@@ -128,15 +177,15 @@ cmd_room_list_exec(struct ioectl_ctx *ctx, struct args *args)
 		cmd_print_json(r);
 	else {
 		if (json_array_size(json_object_get(r, "rooms")) > 0)
-			printf("  %-20s %7s %6s %8s  %s\n", "ROOM", "MEMBERS",
-			    "UNREAD", "MENTIONS", "TOPIC");
+			printf("  %-20s %7s %6s %8s %3s  %s\n", "ROOM",
+			    "MEMBERS", "UNREAD", "MENTIONS", "REC", "TOPIC");
 		json_array_foreach(json_object_get(r, "rooms"), i, room) {
 			char *name = cmd_safe(json_string_value(
 			    json_object_get(room, "room")));
 			char *topic = cmd_safe(json_string_value(
 			    json_object_get(room, "topic")));
 
-			printf("%c %-20s %7lld %6lld %8lld  %s\n",
+			printf("%c %-20s %7lld %6lld %8lld %3s  %s\n",
 			    json_is_true(json_object_get(room, "joined")) ? '*'
 									  : ' ',
 			    name,
@@ -146,6 +195,9 @@ cmd_room_list_exec(struct ioectl_ctx *ctx, struct args *args)
 				json_object_get(room, "unread")),
 			    (long long)json_integer_value(
 				json_object_get(room, "mentions")),
+			    json_is_true(json_object_get(room, "recording"))
+				? "on"
+				: "",
 			    topic);
 			free(name);
 			free(topic);
@@ -168,13 +220,14 @@ static const struct ioectl_cmd *const cmd_room_subcmds[] = {
 	&cmd_room_join_entry,
 	&cmd_room_leave_entry,
 	&cmd_room_list_entry,
+	&cmd_room_set_entry,
 	&cmd_room_topic_entry,
 	NULL,
 };
 
 const struct ioectl_cmd cmd_room_entry = {
 	.name = "room",
-	.usage = "room create|join|leave|list|topic",
+	.usage = "room create|join|leave|list|set|topic",
 	.summary = "chat rooms",
 	.subcmds = cmd_room_subcmds,
 };

@@ -157,6 +157,42 @@ API_ROOM_WRITE(api_room_join_exec, api_room_join, "room.join")
 API_ROOM_WRITE(api_room_leave_exec, api_room_leave, "room.leave")
 API_ROOM_WRITE(api_room_topic_exec, api_room_topic, "room.topic")
 
+/* room.set: the settings given (each a named field; "record" a
+ * boolean), for an existing room. At least one is needed. */
+static json_t *
+api_room_set_exec(node_t *node, json_t *params, api_error_t *err)
+{
+	const char *room = NULL, *user;
+	json_t *record = json_object_get(params, "record");
+
+	if (api_param_string(params, "room", &room, err) != 0)
+		return NULL;
+	if (room == NULL)
+		return api_fail(err, CTL_E_BAD_REQUEST, "room is needed");
+	if (record == NULL)
+		return api_fail(err, CTL_E_BAD_REQUEST,
+		    "room.set needs a setting: record");
+	if (!json_is_boolean(record))
+		return api_fail(err, CTL_E_BAD_REQUEST,
+		    "parameter 'record' must be true or false");
+	if ((user = chat_user(node, params, err)) == NULL ||
+	    chat_room_exists(node, room, err) != 0)
+		return NULL;
+	if (chat_append(node, "room.set",
+		json_pack("{s:s, s:s, s:O}", "room", room, "user", user,
+		    "record", record),
+		NULL, err) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:O}", "room", room, "user", user,
+	    "record", record);
+}
+
+const api_method_t api_room_set = {
+	.name = "room.set",
+	.exec = api_room_set_exec,
+	.writes = true,
+};
+
 /* The user's read mark in a room (0: nothing read). */
 static int64_t
 api_read_mark(node_t *node, const char *room, const char *user)
@@ -199,7 +235,9 @@ api_room_list_exec(node_t *node, json_t *params, api_error_t *err)
 		"OR t.node = ?4) AND g.lamport > coalesce((SELECT lamport FROM "
 		"read_marks k WHERE k.room = r.name AND k.user = ?2), 0)), "
 		"EXISTS (SELECT 1 FROM members m WHERE m.room = r.name AND "
-		"m.joined AND m.author = ?3 AND m.user = ?2) "
+		"m.joined AND m.author = ?3 AND m.user = ?2), "
+		"coalesce((SELECT value = 'true' FROM room_settings o WHERE "
+		"o.room = r.name AND o.key = 'record'), 0) "
 		"FROM rooms r WHERE r.lamport < 9223372036854775807 "
 		"ORDER BY r.name",
 		-1, &s, NULL) != SQLITE_OK) {
@@ -213,7 +251,7 @@ api_room_list_exec(node_t *node, json_t *params, api_error_t *err)
 	sqlite3_bind_text(s, 4, node->name, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(rooms,
-		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "room",
+		    json_pack("{s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "room",
 			sqlite3_column_text(s, 0), "topic",
 			sqlite3_column_text(s, 1), "members",
 			(json_int_t)sqlite3_column_int64(s, 2), "unread",
@@ -222,7 +260,8 @@ api_room_list_exec(node_t *node, json_t *params, api_error_t *err)
 			"mentions",
 			(json_int_t)(user != NULL ? sqlite3_column_int64(s, 4)
 						  : 0),
-			"joined", sqlite3_column_int(s, 5)));
+			"joined", sqlite3_column_int(s, 5), "recording",
+			sqlite3_column_int(s, 6)));
 	sqlite3_finalize(s);
 	return json_pack("{s:o, s:s?}", "rooms", rooms, "user", user);
 }

@@ -30,6 +30,7 @@ static const api_method_t *const api_methods[] = {
 	&api_room_join,
 	&api_room_leave,
 	&api_room_topic,
+	&api_room_set,
 	&api_room_list,
 	&api_say,
 	&api_msg,

@@ -41,6 +41,7 @@ extern const api_method_t api_room_create;
 extern const api_method_t api_room_join;
 extern const api_method_t api_room_leave;
 extern const api_method_t api_room_topic;
+extern const api_method_t api_room_set;
 extern const api_method_t api_room_list;
 extern const api_method_t api_say;
 extern const api_method_t api_msg;

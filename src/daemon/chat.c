@@ -130,6 +130,24 @@ chat_room_exists(node_t *node, const char *room, api_error_t *err)
 	return 0;
 }
 
+bool
+chat_room_recording(node_t *node, const char *room)
+{
+	sqlite3_stmt *s;
+	bool on = false;
+
+	if (sqlite3_prepare_v2(store_db(node->store),
+		"SELECT o.value = 'true' FROM room_settings o JOIN rooms r ON "
+		"r.name = o.room WHERE o.room = ? AND o.key = 'record' AND "
+		"r.lamport < 9223372036854775807",
+		-1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+		on = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+	}
+	return on;
+}
+
 int
 chat_user_known(node_t *node, const char *who, api_error_t *err)
 {

@@ -21,6 +21,10 @@ int chat_room_text(node_t *node, json_t *params, const char **room,
     const char **user, const char **text, size_t *len, api_error_t *err);
 /* 0 if the room exists, else -1 with *err set (not_found). */
 int chat_room_exists(node_t *node, const char *room, api_error_t *err);
+/* Whether recording is on in room (room.set record, the latest in the
+ * log's order): false for an unknown room or one never set. For the
+ * voice relay; reads the store only. */
+bool chat_room_recording(node_t *node, const char *room);
 /* 0 if "name@node" is a user of the mesh, else -1 with *err set. */
 int chat_user_known(node_t *node, const char *who, api_error_t *err);
 /* Appends an entry of this node with body (taken). Returns the entry's

@@ -3,7 +3,7 @@
 #ifndef IOE_PROTO_H
 #define IOE_PROTO_H
 
-#define IOE_PROTOCOL_VERSION 3
+#define IOE_PROTOCOL_VERSION 4
 
 #define CTL_SOCKET_NAME "ctl"
 #define EVENTS_SOCKET_NAME "events"

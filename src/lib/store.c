@@ -150,6 +150,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE files_applied ("
 	"  one INTEGER PRIMARY KEY CHECK (one = 1), lamport INTEGER NOT NULL,"
 	"  author BLOB NOT NULL, seq INTEGER NOT NULL);",
+	/* 5: room settings (room.set), one row per room and setting: the
+	 * value as compact JSON, and the entry that set it, so that the
+	 * latest in the log's total order wins. */
+	"CREATE TABLE room_settings ("
+	"  room TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  lamport INTEGER NOT NULL, author BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL, PRIMARY KEY (room, key));",
 };
 
 static int

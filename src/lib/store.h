@@ -12,7 +12,7 @@
 
 /* 'ioe1': marks a SQLite file as an ioe store. */
 #define STORE_APPLICATION_ID 0x696f6531
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 typedef struct store store_t;
 

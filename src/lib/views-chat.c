@@ -94,6 +94,58 @@ views_chat_room(sqlite3 *db, const entry_t *e, char **cause)
 	return rc;
 }
 
+static bool
+views_is_bool(json_t *v)
+{
+	return json_is_boolean(v);
+}
+
+/* The settings room.set knows, and what a value must be: anything else
+ * in a body (a malformed value, a setting of a newer version) is left
+ * out of the view. */
+static const struct {
+	const char *key;
+	bool (*valid)(json_t *);
+} views_room_settings[] = {
+	{ "record", views_is_bool },
+};
+
+/* room.set: each setting the body names; per room and setting, the
+ * latest in the total order wins. A setting may come before the room's
+ * creation (another node's order): room.list joins them. */
+int
+views_chat_setting(sqlite3 *db, const entry_t *e, char **cause)
+{
+	json_t *body = views_body(e);
+	const char *room = views_str(body, "room");
+	int rc = 0;
+
+	if (room == NULL || views_str(body, "user") == NULL ||
+	    name_check(room, "room", NULL) != 0) {
+		json_decref(body);
+		return 0;
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof views_room_settings /
+		 sizeof *views_room_settings; i++) {
+		json_t *v = json_object_get(body, views_room_settings[i].key);
+		char *value;
+
+		if (v == NULL || !views_room_settings[i].valid(v))
+			continue;
+		value = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		rc = views_run(db, cause,
+		    "INSERT INTO room_settings VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		    "ON CONFLICT (room, key) DO UPDATE SET value = ?3, "
+		    "lamport = ?4, author = ?5, seq = ?6 "
+		    "WHERE (lamport, author, seq) < (?4, ?5, ?6)",
+		    "sssIbI", room, views_room_settings[i].key, value,
+		    (int64_t)e->lamport, e->author, (int64_t)e->seq);
+		free(value);
+	}
+	json_decref(body);
+	return rc;
+}
+
 /* room.join / room.leave: the latest for that user in that room wins. */
 int
 views_chat_member(sqlite3 *db, const entry_t *e, char **cause)

@@ -8,6 +8,7 @@
 
 int views_chat_user(sqlite3 *db, const entry_t *e, char **cause);
 int views_chat_room(sqlite3 *db, const entry_t *e, char **cause);
+int views_chat_setting(sqlite3 *db, const entry_t *e, char **cause);
 int views_chat_member(sqlite3 *db, const entry_t *e, char **cause);
 int views_chat_msg(sqlite3 *db, const entry_t *e, char **cause);
 int views_chat_alert(sqlite3 *db, const entry_t *e, char **cause);

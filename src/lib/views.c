@@ -227,6 +227,7 @@ static const struct {
 	{ "user", views_chat_user },
 	{ "room.create", views_chat_room },
 	{ "room.topic", views_chat_room },
+	{ "room.set", views_chat_setting },
 	{ "room.join", views_chat_member },
 	{ "room.leave", views_chat_member },
 	{ "msg", views_chat_msg },
@@ -248,7 +249,7 @@ static const struct {
 static const char *const view_tables[] = {
 	"nodes", "journal", "revocations", "certificates", "users", "rooms",
 	"members", "messages_fts", "messages", "mentions", "alerts", "acks",
-	"escalations", "roles", "deputies", "file_tree", "file_ops",
+	"escalations", "roles", "deputies", "room_settings", "file_tree", "file_ops",
 	"manifests", "file_holders", "files_applied",
 };
 

@@ -446,6 +446,7 @@ app_load_rooms(app_t *self)
 		strv_add(&seen, &nseen, name);
 		room = rooms_add(&self->rooms, name, ROOM_CHAN);
 		room_set_topic(room, jstr(o, "topic"));
+		room->recording = json_is_true(json_object_get(o, "recording"));
 		room_set_members(room, members);
 		if (!room->loaded && room != self->rooms.cur) {
 			room->unread = (int)json_integer_value(
@@ -1274,6 +1275,17 @@ app_event(app_t *self, const char *topic, const char *data, size_t len)
 			    "%s set the topic: %s", who != NULL ? who : "?",
 			    jstr(body, "topic") != NULL ? jstr(body, "topic")
 			                                : "");
+		}
+	} else if (strcmp(kind, "room.set") == 0) {
+		json_t *record = json_object_get(body, "record");
+
+		/* The room list says which setting wins (the log's order, not
+		 * the order events come in). */
+		if (room != NULL && json_is_boolean(record)) {
+			app_note(self, room, LINE_NOTICE,
+			    "%s turned recording %s", who != NULL ? who : "?",
+			    json_is_true(record) ? "on" : "off");
+			self->want_rooms = true;
 		}
 	} else if (strcmp(kind, "room.join") == 0 ||
 	           strcmp(kind, "room.leave") == 0) {
@@ -2261,6 +2273,9 @@ app_title(app_t *self, tui_row_t *row)
 		else {
 			tui_row_puts(
 			    row, TS_BAR_HI, room->label, w - row->width);
+			if (room->recording)
+				tui_row_puts(
+				    row, TS_BAR_HI, " [rec]", w - row->width);
 			if (room->topic != NULL)
 				tui_row_printf(row, TS_BAR, w - row->width,
 				    ": %s", room->topic);

@@ -25,6 +25,7 @@ typedef struct room {
 	int kind;     /* enum room_kind */
 	int unread;   /* messages not seen */
 	int mentions; /* of them, mentioning the acting user */
+	bool recording; /* room.set record: talk spurts are recorded */
 	buffer_t *buf;
 	bool loaded;    /* its history was fetched */
 	char **members; /* "user@node", as received */
