@@ -279,20 +279,14 @@ const api_method_t api_files_chunk_put = {
 	.exec = api_files_chunk_put_exec,
 };
 
-/* Appends a file operation for the acting user; the body gets "user" and
- * "node". Returns the result with "entry" added, or NULL. */
+/* Appends a file operation for user; the body gets "user" and "node".
+ * Returns the result with "entry" and "user" added, or NULL. */
 static json_t *
-api_files_append(node_t *node, json_t *params, const char *kind,
+api_files_append_as(node_t *node, const char *user, const char *kind,
     json_t *body, json_t *result, api_error_t *err)
 {
-	const char *user = chat_user(node, params, err);
 	char id[65];
 
-	if (user == NULL) {
-		json_decref(body);
-		json_decref(result);
-		return NULL;
-	}
 	json_object_set_new(body, "user", json_string(user));
 	json_object_set_new(body, "node", json_string(node->name));
 	if (chat_append(node, kind, body, id, err) != 0) {
@@ -304,17 +298,93 @@ api_files_append(node_t *node, json_t *params, const char *kind,
 	return result;
 }
 
+/* The same for the acting user of a request. */
+static json_t *
+api_files_append(node_t *node, json_t *params, const char *kind,
+    json_t *body, json_t *result, api_error_t *err)
+{
+	const char *user = chat_user(node, params, err);
+
+	if (user == NULL) {
+		json_decref(body);
+		json_decref(result);
+		return NULL;
+	}
+	return api_files_append_as(node, user, kind, body, result, err);
+}
+
+json_t *
+api_files_put_chunks(node_t *node, const char *path, const char *user,
+    json_int_t size, json_int_t mode, const uint8_t *chunks, size_t n,
+    api_error_t *err)
+{
+	uint8_t id[32], cur[32];
+	char hex[65], base[65];
+	json_t *body, *result;
+	const char *type;
+	bool has_cur;
+
+	if (api_files_size_ok(size, err) != 0)
+		return NULL;
+	if (n != manifest_chunk_count((uint64_t)size, BLOB_CHUNK_SIZE))
+		return api_fail(err, CTL_E_BAD_REQUEST,
+		    "%zu chunks do not make a file of %lld bytes", n,
+		    (long long)size);
+	for (size_t i = 0; i < n; i++) {
+		int64_t got = blobs_size(files_blobs(node->files),
+		    chunks + 32 * i);
+		int64_t want = i + 1 < n ? BLOB_CHUNK_SIZE
+					 : size - (json_int_t)i * BLOB_CHUNK_SIZE;
+
+		hex_encode(chunks + 32 * i, 32, hex);
+		if (got < 0)
+			return api_fail(err, CTL_E_INVALID,
+			    "chunk %zu (%.16s...) is not on this node; send "
+			    "it with files.chunk.put first",
+			    i + 1, hex);
+		if (got != want)
+			return api_fail(err, CTL_E_INVALID,
+			    "chunk %zu (%.16s...) is %lld bytes; a file of "
+			    "%lld bytes needs %lld there",
+			    i + 1, hex, (long long)got, (long long)size,
+			    (long long)want);
+	}
+	type = api_files_type(node, path, cur, &has_cur);
+	if (type != NULL && strcmp(type, "dir") == 0)
+		return api_fail(err, CTL_E_EXISTS, "'%s' is a directory",
+		    path);
+	if (type == NULL && api_files_parents_ok(node, path, err) != 0)
+		return NULL;
+	manifest_id((uint64_t)size, BLOB_CHUNK_SIZE, chunks, n, id);
+	body = json_pack("{s:s, s:I, s:I, s:i, s:[]}", "path", path, "size",
+	    size, "mode", mode, "chunk_size", BLOB_CHUNK_SIZE, "chunks");
+	for (size_t i = 0; i < n; i++) {
+		hex_encode(chunks + 32 * i, 32, hex);
+		json_array_append_new(json_object_get(body, "chunks"),
+		    json_string(hex));
+	}
+	hex_encode(id, 32, hex);
+	json_object_set_new(body, "id", json_string(hex));
+	if (has_cur) {
+		hex_encode(cur, 32, base);
+		json_object_set_new(body, "base", json_string(base));
+	} else
+		json_object_set_new(body, "base", json_null());
+	result = json_pack("{s:s, s:s, s:I}", "path", path, "id", hex, "size",
+	    size);
+	return api_files_append_as(node, user, "file.put", body, result, err);
+}
+
 static json_t *
 api_files_put_exec(node_t *node, json_t *params, api_error_t *err)
 {
 	const char *path = api_files_path(params, "path", false, err);
 	json_int_t size = -1, mode = 0644;
-	uint8_t *chunks = NULL, id[32], cur[32];
-	char *cause = NULL, hex[65], base[65];
+	uint8_t *chunks = NULL;
+	char *cause = NULL;
+	const char *user;
 	size_t n = 0;
-	json_t *body, *result;
-	const char *type;
-	bool has_cur;
+	json_t *result;
 
 	if (path == NULL || api_param_int(params, "size", &size, err) != 0 ||
 	    api_param_int(params, "mode", &mode, err) != 0)
@@ -333,64 +403,14 @@ api_files_put_exec(node_t *node, json_t *params, api_error_t *err)
 		free(cause);
 		return NULL;
 	}
-	if (n != manifest_chunk_count((uint64_t)size, BLOB_CHUNK_SIZE)) {
-		free(chunks);
-		return api_fail(err, CTL_E_BAD_REQUEST,
-		    "%zu chunks do not make a file of %lld bytes", n,
-		    (long long)size);
-	}
-	for (size_t i = 0; i < n; i++) {
-		int64_t got = blobs_size(files_blobs(node->files),
-		    chunks + 32 * i);
-		int64_t want = i + 1 < n ? BLOB_CHUNK_SIZE
-					 : size - (json_int_t)i * BLOB_CHUNK_SIZE;
-
-		hex_encode(chunks + 32 * i, 32, hex);
-		if (got < 0) {
-			free(chunks);
-			return api_fail(err, CTL_E_INVALID,
-			    "chunk %zu (%.16s...) is not on this node; send "
-			    "it with files.chunk.put first",
-			    i + 1, hex);
-		}
-		if (got != want) {
-			free(chunks);
-			return api_fail(err, CTL_E_INVALID,
-			    "chunk %zu (%.16s...) is %lld bytes; a file of "
-			    "%lld bytes needs %lld there",
-			    i + 1, hex, (long long)got, (long long)size,
-			    (long long)want);
-		}
-	}
-	type = api_files_type(node, path, cur, &has_cur);
-	if (type != NULL && strcmp(type, "dir") == 0) {
-		free(chunks);
-		return api_fail(err, CTL_E_EXISTS, "'%s' is a directory",
-		    path);
-	}
-	if (type == NULL && api_files_parents_ok(node, path, err) != 0) {
+	if ((user = chat_user(node, params, err)) == NULL) {
 		free(chunks);
 		return NULL;
 	}
-	manifest_id((uint64_t)size, BLOB_CHUNK_SIZE, chunks, n, id);
-	body = json_pack("{s:s, s:I, s:I, s:i, s:[]}", "path", path, "size",
-	    size, "mode", mode, "chunk_size", BLOB_CHUNK_SIZE, "chunks");
-	for (size_t i = 0; i < n; i++) {
-		hex_encode(chunks + 32 * i, 32, hex);
-		json_array_append_new(json_object_get(body, "chunks"),
-		    json_string(hex));
-	}
+	result = api_files_put_chunks(node, path, user, size, mode, chunks, n,
+	    err);
 	free(chunks);
-	hex_encode(id, 32, hex);
-	json_object_set_new(body, "id", json_string(hex));
-	if (has_cur) {
-		hex_encode(cur, 32, base);
-		json_object_set_new(body, "base", json_string(base));
-	} else
-		json_object_set_new(body, "base", json_null());
-	result = json_pack("{s:s, s:s, s:I}", "path", path, "id", hex, "size",
-	    size);
-	return api_files_append(node, params, "file.put", body, result, err);
+	return result;
 }
 
 const api_method_t api_files_put = {

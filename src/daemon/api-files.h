@@ -17,5 +17,13 @@ json_t *api_files_row(node_t *node, const char *path);
 /* The rows of what directory dir ("": the root) holds directly,
  * directories first. */
 json_t *api_files_children(node_t *node, const char *dir);
+/* What files.put and files_store_bytes share: checks that the chunks
+ * (n hashes of 32 bytes) are on this node with the lengths a file of size
+ * bytes needs and that path can take a file, then appends the file.put
+ * entry for user (a user of this node) in the open batch. Returns
+ * {path, id, size, entry, user}, or NULL with *err set. */
+json_t *api_files_put_chunks(node_t *node, const char *path,
+    const char *user, json_int_t size, json_int_t mode,
+    const uint8_t *chunks, size_t n, api_error_t *err);
 
 #endif

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api-files.h"
+#include "chat.h"
 #include "crypto.h"
 #include "files.h"
+#include "fpath.h"
 #include "log.h"
 #include "util.h"
 #include "views-files.h"
@@ -748,4 +751,92 @@ files_verify(files_t *self)
 		self->generation = UINT64_MAX; /* fetch them again */
 	return json_pack("{s:I, s:I, s:o}", "chunks", v.chunks, "bytes",
 	    v.bytes, "bad", v.bad);
+}
+
+/* The first of path, "STEM 2.EXT", "STEM 3.EXT"... where the tree holds
+ * nothing. Caller frees; NULL if none of the first thousand is free. */
+static char *
+files_free_name(node_t *node, const char *path)
+{
+	uint8_t id[32];
+	bool dir, has_id;
+
+	for (unsigned n = 1; n <= 1000; n++) {
+		char *p = fpath_numbered(path, n);
+
+		if (views_files_at(store_db(node->store), p, &dir, id, &has_id,
+			NULL) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+int
+files_store_bytes(node_t *node, const char *path, const char *user,
+    const void *data, size_t len, char **cause)
+{
+	size_t n = (size_t)manifest_chunk_count(len, BLOB_CHUNK_SIZE);
+	uint8_t *chunks = xcalloc(n > 0 ? n : 1, 32);
+	const uint8_t *bytes = data;
+	json_t *params = json_pack("{s:s}", "user", user), *result = NULL;
+	api_error_t err = { NULL, NULL };
+	bool own_tx = !node->in_tx;
+	uint64_t extra = 0;
+	char *name = NULL, *why = NULL;
+	int rc = -1;
+
+	if (fpath_check(path, false, cause) != 0)
+		goto done;
+	if (chat_user(node, params, &err) == NULL)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		size_t off = i * BLOB_CHUNK_SIZE;
+		size_t sz = len - off < BLOB_CHUNK_SIZE ? len - off
+							: BLOB_CHUNK_SIZE;
+
+		sha256(bytes + off, sz, chunks + 32 * i);
+		if (!blobs_has(node->files->blobs, chunks + 32 * i))
+			extra += sz;
+	}
+	if (files_quota_check(node->files, extra, cause) != 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		size_t off = i * BLOB_CHUNK_SIZE;
+		size_t sz = len - off < BLOB_CHUNK_SIZE ? len - off
+							: BLOB_CHUNK_SIZE;
+
+		if (blobs_put(node->files->blobs, chunks + 32 * i, bytes + off,
+			sz, true, cause) < 0)
+			goto done;
+	}
+	if ((name = files_free_name(node, path)) == NULL) {
+		fail(cause, "no free name for '%s' in the mesh's files", path);
+		goto done;
+	}
+	if (node_begin(node, cause) != 0)
+		goto done;
+	result = api_files_put_chunks(node, name, user, (json_int_t)len, 0644,
+	    chunks, n, &err);
+	if (own_tx && node_commit(node, &why) != 0 && result != NULL) {
+		/* Nothing of the batch was kept. */
+		fail(cause, "%s", why);
+		json_decref(result);
+		result = NULL;
+	}
+	if (result != NULL) {
+		log_info("stored %zu bytes as '%s'", len, name);
+		rc = 0;
+	}
+done:
+	if (err.message != NULL) {
+		fail(cause, "%s", err.message);
+		free(err.message);
+	}
+	json_decref(result);
+	json_decref(params);
+	free(name);
+	free(why);
+	free(chunks);
+	return rc;
 }

@@ -54,4 +54,18 @@ json_t *files_verify(files_t *self);
 /* Whether this node holds every chunk of the file. */
 bool files_complete(files_t *self, const uint8_t *chunks, size_t n);
 
+/* The node's own side (the voice relay's recordings). */
+/* Stores len bytes of data as a file of the file ledger at path (a mesh
+ * path; missing parent directories are made by the tree, as for
+ * files.put) for user, a user of this node: cuts them into chunks,
+ * stores them, and appends the file.put entry. If something is at path
+ * already, the first free name of "STEM 2.EXT", "STEM 3.EXT"... is taken
+ * instead. If a batch is open (node->in_tx: inside a control method)
+ * the entry joins it and its owner commits it; otherwise this opens one
+ * and commits it before it returns, so the entry is flooded. Returns 0,
+ * or -1 with *cause set (a bad path, an unknown user, quota exceeded, a
+ * file in the way of a parent directory, a store error). */
+int files_store_bytes(node_t *node, const char *path, const char *user,
+    const void *data, size_t len, char **cause);
+
 #endif

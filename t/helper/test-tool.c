@@ -26,6 +26,10 @@
  *   test-tool voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED [JITTER_MS]
  *       Opus encoding, LOSS_PCT of the packets dropped at random, the
  *       jitter buffer, decoding with FEC or PLC (t/helper/test-voice.c)
+ *   test-tool files-store DIR NAME PATH USER LOCAL...
+ *       opens the stopped node in DIR (node name NAME) and stores each
+ *       LOCAL file at PATH with files_store_bytes for USER, as the voice
+ *       relay stores its recordings (t/helper/test-node.c)
  */
 #include "config.h"
 
@@ -486,12 +490,16 @@ main(int argc, char **argv)
 		return test_voice_roundtrip(argv[2], argv[3],
 		    (unsigned)atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 10),
 		    argc > 6 ? (unsigned)atoi(argv[6]) : 10);
+	if (argc >= 7 && strcmp(argv[1], "files-store") == 0)
+		return test_files_store(argv[2], argv[3], argv[4], argv[5],
+		    argc - 6, argv + 6);
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
 			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
 			"audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]] "
 			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
-			"[JITTER_MS]\n");
+			"[JITTER_MS] | files-store DIR NAME PATH USER "
+			"LOCAL...\n");
 	return 2;
 }

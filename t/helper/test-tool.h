@@ -10,5 +10,7 @@ int test_audio_capture(const char *path, double seconds, unsigned rate,
 int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms);
 int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
     uint32_t seed, unsigned jitter_ms);
+int test_files_store(const char *dir, const char *name, const char *path,
+    const char *user, int nlocal, char **locals);
 
 #endif
