@@ -57,6 +57,7 @@ static const api_method_t *const api_methods[] = {
 	&api_files_fetch,
 	&api_files_chunk_get,
 	&api_files_verify,
+	&api_voice_status,
 };
 
 const api_method_t *

@@ -68,6 +68,7 @@ extern const api_method_t api_files_manifest;
 extern const api_method_t api_files_fetch;
 extern const api_method_t api_files_chunk_get;
 extern const api_method_t api_files_verify;
+extern const api_method_t api_voice_status;
 
 /* The result of "verify": the whole log checked. */
 json_t *api_verify_ledger(node_t *node, api_error_t *err);

@@ -33,8 +33,8 @@ typedef struct ctl_pending {
 	bool wrote;
 } ctl_pending_t;
 
-static zsock_t *
-ctl_server_bind(int type, const char *dir, const char *name, char **path,
+zsock_t *
+ctl_bind(int type, const char *dir, const char *name, char **path,
     char **cause)
 {
 	char *endpoint = datadir_endpoint(dir, name, cause);
@@ -72,11 +72,11 @@ ctl_server_new(node_t *node, char **cause)
 	ctl_server_t *self = xcalloc(1, sizeof *self);
 
 	self->node = node;
-	self->router = ctl_server_bind(ZMQ_ROUTER, node->dir,
+	self->router = ctl_bind(ZMQ_ROUTER, node->dir,
 	    CTL_SOCKET_NAME, &self->ctl_path, cause);
 	if (self->router == NULL)
 		goto bad;
-	self->pub = ctl_server_bind(ZMQ_PUB, node->dir, EVENTS_SOCKET_NAME,
+	self->pub = ctl_bind(ZMQ_PUB, node->dir, EVENTS_SOCKET_NAME,
 	    &self->events_path, cause);
 	if (self->pub == NULL)
 		goto bad;

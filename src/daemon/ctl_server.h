@@ -15,6 +15,11 @@ typedef struct ctl_server ctl_server_t;
  * owns return value. */
 ctl_server_t *ctl_server_new(node_t *node, char **cause);
 void ctl_server_destroy(ctl_server_t **self_p);
+/* Binds a socket of type on ipc://DIR/NAME, mode 0600, replacing a
+ * socket file left by a killed daemon; *path gets the file's path
+ * (caller frees). Returns NULL with *cause set. */
+zsock_t *ctl_bind(int type, const char *dir, const char *name, char **path,
+    char **cause);
 /* The socket to poll for requests. */
 zsock_t *ctl_server_socket(ctl_server_t *self);
 /* Answers every request waiting (up to a bounded batch). */

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "files.h"
 #include "mesh.h"
+#include "voice.h"
 #include "node.h"
 #include "proto.h"
 #include "util.h"
@@ -209,40 +210,44 @@ load_config(const struct options *o, const char *dir, conf_t *conf)
 		conf->log_level = level;
 }
 
-/* The event loop: the control socket first, then the mesh's sockets, and
- * the mesh's timers. */
+/* The event loop: the voice socket first (it is real time), the control
+ * socket, then the mesh's sockets, and the timers. */
 static void
-run(ctl_server_t *server, mesh_t *mesh)
+run(ctl_server_t *server, mesh_t *mesh, voice_t *voice)
 {
 	zmq_pollitem_t items[256];
 	long timeout = 1000;
 	int64_t chat_us = 0;
 
 	while (!zsys_interrupted) {
-		size_t n = 1;
+		size_t n = 2;
 		int rc;
+		long t;
 
-		items[0] = (zmq_pollitem_t){
+		items[0] = (zmq_pollitem_t){ zsock_resolve(voice_socket(voice)),
+			0, ZMQ_POLLIN, 0 };
+		items[1] = (zmq_pollitem_t){
 			zsock_resolve(ctl_server_socket(server)), 0, ZMQ_POLLIN,
 			0 };
-		n += mesh_pollitems(mesh, items + 1,
-		    sizeof items / sizeof *items - 1);
+		n += mesh_pollitems(mesh, items + 2,
+		    sizeof items / sizeof *items - 2);
 		rc = zmq_poll(items, (int)n, timeout);
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (rc > 0) {
 			if (items[0].revents & ZMQ_POLLIN)
+				voice_handle(voice);
+			if (items[1].revents & ZMQ_POLLIN)
 				ctl_server_handle(server);
-			mesh_handle(mesh, items + 1, n - 1);
+			mesh_handle(mesh, items + 2, n - 2);
 		}
 		timeout = mesh_tick(mesh);
-		if (mesh_node(mesh)->files != NULL) {
-			long t = files_tick(mesh_node(mesh)->files,
-			    time_mono_us());
-
-			if (t < timeout)
-				timeout = t;
-		}
+		if ((t = voice_tick(voice, time_mono_us())) < timeout)
+			timeout = t;
+		if (mesh_node(mesh)->files != NULL &&
+		    (t = files_tick(mesh_node(mesh)->files, time_mono_us())) <
+			timeout)
+			timeout = t;
 		/* Alerts past their deadline, about once a second. */
 		if (time_mono_us() - chat_us >= 1000000) {
 			chat_tick(mesh_node(mesh));
@@ -257,6 +262,7 @@ main(int argc, char **argv)
 	struct options o = { 0 };
 	ctl_server_t *server = NULL;
 	mesh_t *mesh = NULL;
+	voice_t *voice = NULL;
 	node_t *node = NULL;
 	char *dir, *cause = NULL, *probe;
 	FILE *logfp = NULL;
@@ -305,7 +311,9 @@ main(int argc, char **argv)
 	if ((node = node_new(dir, conf.name, &conf, &cause)) == NULL ||
 	    (node->files = files_new(node, &conf, &cause)) == NULL ||
 	    (server = ctl_server_new(node, &cause)) == NULL ||
+	    (voice = voice_new(node, &conf, &cause)) == NULL ||
 	    (mesh = mesh_new(node, &conf, &cause)) == NULL) {
+		voice_destroy(&voice);
 		ctl_server_destroy(&server);
 		daemon_unlock(dir, lock);
 		if (node != NULL)
@@ -314,6 +322,7 @@ main(int argc, char **argv)
 		die(cause);
 	}
 	node->mesh = mesh;
+	node->voice = voice;
 	log_info("ready: node '%s', fingerprint %s, %lld entries, in '%s'",
 	    node->name, node->identity->fingerprint,
 	    (long long)store_count(node->store), dir);
@@ -322,8 +331,10 @@ main(int argc, char **argv)
 		dup2(fileno(logfp), STDERR_FILENO);
 	}
 
-	run(server, mesh);
+	run(server, mesh, voice);
 	log_info("stopping");
+	node->voice = NULL;
+	voice_destroy(&voice);
 	mesh_destroy(&mesh);
 	ctl_server_destroy(&server);
 	files_destroy(&node->files);

@@ -15,6 +15,7 @@
 #include "files.h"
 #include "mesh.h"
 #include "util.h"
+#include "voice.h"
 #include "wire.h"
 #include "zap.h"
 
@@ -57,6 +58,10 @@ typedef struct link {
 	char *resolved;		/* outgoing: where the key probe answers from */
 	zsock_t *dealer;	/* outgoing */
 	zframe_t *routing_id;	/* incoming */
+	/* The real-time connection (voice): outgoing, a second DEALER;
+	 * incoming, its routing id once it said RT. */
+	zsock_t *rt;
+	zframe_t *rt_id;
 	char transport[41];	/* the peer's CURVE key */
 	enum link_state state;
 	admit_info_t peer;	/* once up */
@@ -103,6 +108,11 @@ struct mesh {
 	int listen_port;
 	gossip_t *gossip;
 	int64_t gossip_us;
+	/* Voice routes: room -> zlist of neighbour keys (hex) through which
+	 * some listener of the room is best reached. */
+	zhashx_t *routes;
+	bool routes_stale;
+	int64_t routes_us;
 };
 
 static void
@@ -138,6 +148,8 @@ link_destroy(link_t **link_p)
 		return;
 	zsock_destroy(&link->dealer);
 	zframe_destroy(&link->routing_id);
+	zsock_destroy(&link->rt);
+	zframe_destroy(&link->rt_id);
 	free(link->endpoint);
 	free(link->resolved);
 	free(link->theirs);
@@ -149,21 +161,20 @@ link_destroy(link_t **link_p)
 
 /* Sends without ever blocking the node: a message that finds the queue
  * full is dropped and counted; anti-entropy brings what it carried. */
-static void
-mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
+static int
+mesh_send_on(link_t *link, zsock_t *sock, zframe_t *to, zmsg_t **msg_p)
 {
 	zmsg_t *msg = *msg_p;
-	zsock_t *sock = link->outgoing ? link->dealer : self->router;
 	size_t size = zmsg_content_size(msg);
 	int rc;
 
 	*msg_p = NULL;
 	if (sock == NULL) {
 		zmsg_destroy(&msg);
-		return;
+		return -1;
 	}
-	if (!link->outgoing) {
-		zframe_t *id = zframe_dup(link->routing_id);
+	if (to != NULL) {
+		zframe_t *id = zframe_dup(to);
 
 		zmsg_prepend(msg, &id);
 	}
@@ -182,6 +193,38 @@ mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
 	else
 		link->bytes_out += size;
 	zmsg_destroy(&msg);
+	return rc;
+}
+
+static void
+mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
+{
+	if (link->outgoing)
+		mesh_send_on(link, link->dealer, NULL, msg_p);
+	else
+		mesh_send_on(link, self->router, link->routing_id, msg_p);
+}
+
+/* Real-time traffic: on the link's second connection once it is there,
+ * so that it never queues behind file chunks; else on the first. */
+static void
+mesh_send_rt(mesh_t *self, link_t *link, zmsg_t **msg_p)
+{
+	if (link->outgoing && link->rt != NULL)
+		mesh_send_on(link, link->rt, NULL, msg_p);
+	else if (!link->outgoing && link->rt_id != NULL) {
+		zmsg_t *copy = zmsg_dup(*msg_p);
+
+		if (mesh_send_on(link, self->router, link->rt_id,
+			msg_p) != 0) {
+			/* That connection is gone; the first one is not. */
+			link->dropped--;
+			zframe_destroy(&link->rt_id);
+			mesh_send(self, link, &copy);
+		}
+		zmsg_destroy(&copy);
+	} else
+		mesh_send(self, link, msg_p);
 }
 
 /* Sends an entry to every link that is up, but the one it came from and
@@ -255,7 +298,9 @@ link_down(mesh_t *self, link_t *link, int64_t now)
 		log_warning("link to '%s' (%s) is down: %s", link->peer.name,
 		    link->endpoint, link->error != NULL ? link->error : "?");
 	zsock_destroy(&link->dealer);
+	zsock_destroy(&link->rt);
 	link->state = LINK_PROBING;
+	self->routes_stale = true;
 	link->want_out = false;
 	free(link->theirs);
 	link->theirs = NULL;
@@ -289,6 +334,7 @@ mesh_drop(mesh_t *self, link_t *link, int64_t now)
 			    link->error != NULL ? link->error : "?");
 		if (self->node->files != NULL)
 			files_link_down(self->node->files, link);
+		self->routes_stale = true;
 		zlist_remove(self->links, link);
 		link_destroy(&link);
 	}
@@ -416,6 +462,9 @@ mesh_new(node_t *node, const conf_t *conf, char **cause)
 		files_set_sender(node->files, mesh_files_send, self);
 	self->links = zlist_new();
 	self->gossip = gossip_new(node->identity->key_hex);
+	self->routes = zhashx_new();
+	zhashx_set_destructor(self->routes, (zhashx_destructor_fn *)zlist_destroy);
+	self->routes_stale = true;
 	node->flood = mesh_flood_cb;
 	node->flood_arg = self;
 	for (size_t i = 0; i < npeers; i++) {
@@ -482,6 +531,7 @@ mesh_destroy(mesh_t **self_p)
 		zactor_destroy(&self->zap);
 		keyprobe_destroy(&self->probe);
 		gossip_destroy(&self->gossip);
+		zhashx_destroy(&self->routes);
 		admit_destroy(&self->admit);
 		free(self->listen);
 		free(self->problem);
@@ -579,6 +629,9 @@ mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 		if (l->dealer != NULL)
 			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->dealer),
 				0, ZMQ_POLLIN, 0 };
+		if (l->rt != NULL && n < max)
+			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->rt), 0,
+				ZMQ_POLLIN, 0 };
 	}
 	return n;
 }
@@ -795,6 +848,23 @@ link_add_rtt(link_t *link, double rtt)
 			     : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+/* A CURVE DEALER to a peer whose key is known, or NULL (errno says). */
+static zsock_t *
+mesh_dealer(mesh_t *self, const char *key, const char *endpoint)
+{
+	zsock_t *d = zsock_new(ZMQ_DEALER);
+
+	zcert_apply(self->node->identity->transport, d);
+	zsock_set_curve_serverkey(d, key);
+	zsock_set_linger(d, 0);
+	zsock_set_sndhwm(d, SEND_HWM);
+	zsock_set_rcvhwm(d, SEND_HWM);
+	zsock_set_maxmsgsize(d, WIRE_MESSAGE_MAX);
+	if (zsock_connect(d, "%s", endpoint) != 0)
+		zsock_destroy(&d);
+	return d;
+}
+
 static void
 link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
 {
@@ -811,6 +881,16 @@ link_up(mesh_t *self, link_t *link, const admit_info_t *peer, int64_t now)
 	link->error = NULL;
 	log_info("link %s '%s' (%s) is up", link->outgoing ? "to" : "from",
 	    peer->name, link->endpoint != NULL ? link->endpoint : "?");
+	if (link->outgoing) {
+		zsock_destroy(&link->rt);
+		link->rt = mesh_dealer(self, link->transport, link->endpoint);
+		if (link->rt != NULL) {
+			zmsg_t *rt = wire_rt();
+
+			mesh_send_on(link, link->rt, NULL, &rt);
+		}
+	}
+	self->routes_stale = true;
 	mesh_send_summary(self, link, now);
 	if (self->node->files != NULL)
 		files_link_up(self->node->files, link);
@@ -939,9 +1019,18 @@ mesh_on_message(mesh_t *self, link_t *link, wire_msg_t *m, int64_t now)
 		if (node->files != NULL)
 			files_on_none(node->files, link, m->hash);
 		break;
+	case WIRE_RT:
+		break; /* handled before a link is found */
+	case WIRE_VOICE:
+	case WIRE_FLOOR:
+		if (node->voice != NULL)
+			voice_on_mesh(node->voice, link, m);
+		break;
 	case WIRE_GOSSIP:
-		if (gossip_receive(self->gossip, m->text, now, &cause))
+		if (gossip_receive(self->gossip, m->text, now, &cause)) {
 			mesh_send_all(self, link, wire_gossip(m->text));
+			self->routes_stale = true;
+		}
 		else if (cause != NULL) {
 			log_warning("'%s': %s", link_name(link), cause);
 			free(cause);
@@ -978,7 +1067,8 @@ mesh_on_router(mesh_t *self, int64_t now)
 	}
 	for (link = zlist_first(self->links); link != NULL;
 	     link = zlist_next(self->links)) {
-		if (!link->outgoing && zframe_eq(link->routing_id, id))
+		if (!link->outgoing && (zframe_eq(link->routing_id, id) ||
+		    (link->rt_id != NULL && zframe_eq(link->rt_id, id))))
 			break;
 	}
 	if (link != NULL)
@@ -990,6 +1080,20 @@ mesh_on_router(mesh_t *self, int64_t now)
 		self->bad_messages++;
 		zframe_destroy(&id);
 		return size;
+	}
+	if (link == NULL && m->command == WIRE_RT) {
+		/* The second connection of a link up: tied to it by the
+		 * CURVE key that ZAP checked. */
+		for (link = zlist_first(self->links); link != NULL;
+		     link = zlist_next(self->links)) {
+			if (!link->outgoing && link->state == LINK_UP &&
+			    key != NULL && strcmp(link->transport, key) == 0) {
+				zframe_destroy(&link->rt_id);
+				link->rt_id = zframe_dup(id);
+				break;
+			}
+		}
+		goto done;
 	}
 	if (link == NULL) {
 		zmsg_t *reply;
@@ -1055,9 +1159,9 @@ done:
 }
 
 static void
-mesh_on_dealer(mesh_t *self, link_t *link, int64_t now)
+mesh_on_dealer(mesh_t *self, link_t *link, zsock_t *sock, int64_t now)
 {
-	zmsg_t *msg = zmsg_recv(link->dealer);
+	zmsg_t *msg = zmsg_recv(sock);
 	char *cause = NULL;
 	wire_msg_t *m;
 
@@ -1084,14 +1188,7 @@ link_connect(mesh_t *self, link_t *l, const char *key, int64_t now)
 
 	if (key != l->transport)
 		memcpy(l->transport, key, sizeof l->transport);
-	l->dealer = zsock_new(ZMQ_DEALER);
-	zcert_apply(self->node->identity->transport, l->dealer);
-	zsock_set_curve_serverkey(l->dealer, key);
-	zsock_set_linger(l->dealer, 0);
-	zsock_set_sndhwm(l->dealer, SEND_HWM);
-	zsock_set_rcvhwm(l->dealer, SEND_HWM);
-	zsock_set_maxmsgsize(l->dealer, WIRE_MESSAGE_MAX);
-	if (zsock_connect(l->dealer, "%s", l->endpoint) != 0) {
+	if ((l->dealer = mesh_dealer(self, key, l->endpoint)) == NULL) {
 		link_set_error(l, "cannot connect: %s", zmq_strerror(errno));
 		link_down(self, l, now);
 		return;
@@ -1206,6 +1303,14 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 		}
 		for (link_t *l = zlist_first(self->links); l != NULL;
 		     l = zlist_next(self->links)) {
+			if (l->rt != NULL &&
+			    items[i].socket == zsock_resolve(l->rt)) {
+				for (int k = 0; k < READ_BATCH && l->rt != NULL &&
+				     (zsock_events(l->rt) & ZMQ_POLLIN);
+				     k++)
+					mesh_on_dealer(self, l, l->rt, now);
+				break;
+			}
 			if (l->dealer == NULL ||
 			    items[i].socket != zsock_resolve(l->dealer))
 				continue;
@@ -1217,7 +1322,7 @@ mesh_handle(mesh_t *self, zmq_pollitem_t *items, size_t n)
 			     l->bytes_in - start < READ_BYTES &&
 			     (zsock_events(l->dealer) & ZMQ_POLLIN);
 			     k++)
-				mesh_on_dealer(self, l, now);
+				mesh_on_dealer(self, l, l->dealer, now);
 			break;
 		}
 	}
@@ -1372,7 +1477,10 @@ mesh_tick(mesh_t *self)
 	}
 	if (now - self->gossip_us >= GOSSIP_INTERVAL_US) {
 		json_t *st = gossip_make(self->gossip, self->node->name,
-		    mesh_links_json(self, now));
+		    mesh_links_json(self, now),
+		    self->node->voice != NULL
+			? voice_listeners(self->node->voice)
+			: NULL);
 		char *text = json_dumps(st, JSON_COMPACT);
 
 		mesh_send_all(self, NULL, wire_gossip(text));
@@ -1474,7 +1582,166 @@ mesh_map_json(mesh_t *self)
 	    self->node->identity->key_hex, "name", self->node->name, "links",
 	    mesh_links_json(self, now), "age_ms", (json_int_t)0, "self", 1);
 
+	if (self->node->voice != NULL) {
+		json_t *voice = voice_listeners(self->node->voice);
+
+		if (json_object_size(voice) > 0)
+			json_object_set(me, "voice", voice);
+		json_decref(voice);
+	}
 	json_array_insert_new(nodes, 0, me);
 	return json_pack("{s:s, s:o}", "self", self->node->identity->key_hex,
 	    "nodes", nodes);
+}
+
+/* Rebuilds the voice routes from the map: a breadth-first search from
+ * this node gives, for every node, the neighbour it is best reached
+ * through; each room listened to somewhere routes to those neighbours. */
+static void
+mesh_routes_build(mesh_t *self, int64_t now)
+{
+	json_t *map = mesh_map_json(self), *nodes = json_object_get(map,
+					      "nodes"),
+	       *node;
+	size_t n = json_array_size(nodes), i, head = 0, tail = 0;
+	zhashx_t *index = zhashx_new();
+	size_t *first = xcalloc(n, sizeof *first), *queue = xcalloc(n,
+					sizeof *queue);
+	bool *adj = xcalloc(n * n, sizeof *adj), *seen = xcalloc(n,
+						     sizeof *seen);
+
+	zhashx_purge(self->routes);
+	json_array_foreach(nodes, i, node)
+	    zhashx_insert(index,
+		json_string_value(json_object_get(node, "key")),
+		(void *)(i + 1));
+	/* A link either end reports is a link. */
+	json_array_foreach(nodes, i, node) {
+		json_t *l;
+		size_t k;
+
+		json_array_foreach(json_object_get(node, "links"), k, l) {
+			size_t j = (size_t)zhashx_lookup(index,
+			    json_string_value(json_object_get(l, "key")));
+
+			if (j > 0) {
+				adj[i * n + j - 1] = true;
+				adj[(j - 1) * n + i] = true;
+			}
+		}
+	}
+	if (n > 0) {
+		seen[0] = true;
+		queue[tail++] = 0;
+	}
+	while (head < tail) {
+		size_t u = queue[head++];
+
+		for (size_t v = 0; v < n; v++) {
+			if (!adj[u * n + v] || seen[v])
+				continue;
+			seen[v] = true;
+			first[v] = u == 0 ? v : first[u];
+			queue[tail++] = v;
+		}
+	}
+	json_array_foreach(nodes, i, node) {
+		const char *room, *via;
+		json_t *users;
+
+		if (i == 0 || !seen[i])
+			continue;
+		via = json_string_value(json_object_get(
+		    json_array_get(nodes, first[i]), "key"));
+		json_object_foreach(json_object_get(node, "voice"), room,
+		    users) {
+			zlist_t *keys = zhashx_lookup(self->routes, room);
+			bool has = false;
+
+			if (keys == NULL) {
+				keys = zlist_new();
+				zlist_autofree(keys);
+				zhashx_insert(self->routes, room, keys);
+			}
+			for (const char *k = zlist_first(keys);
+			     k != NULL && !has; k = zlist_next(keys))
+				has = strcmp(k, via) == 0;
+			if (!has)
+				zlist_append(keys, (void *)via);
+		}
+	}
+	free(first);
+	free(queue);
+	free(adj);
+	free(seen);
+	zhashx_destroy(&index);
+	json_decref(map);
+	self->routes_stale = false;
+	self->routes_us = now;
+}
+
+/* Sends msg (taken) on one link up to each neighbour that wanted(), but
+ * except's. */
+static void
+mesh_voice_out(mesh_t *self, link_t *except, zlist_t *wanted, zmsg_t **msg_p)
+{
+	zhashx_t *done = zhashx_new();
+	char key[65], skip[65] = "";
+
+	if (except != NULL)
+		hex_encode(except->peer.key, 32, skip);
+	for (link_t *l = zlist_first(self->links); l != NULL;
+	     l = zlist_next(self->links)) {
+		bool want = wanted == NULL;
+
+		if (l->state != LINK_UP)
+			continue;
+		hex_encode(l->peer.key, 32, key);
+		if (strcmp(key, skip) == 0 || zhashx_lookup(done, key) != NULL)
+			continue;
+		for (const char *k = wanted != NULL ? zlist_first(wanted)
+						    : NULL;
+		     k != NULL && !want; k = zlist_next(wanted))
+			want = strcmp(k, key) == 0;
+		if (!want)
+			continue;
+		zhashx_insert(done, key, (void *)1);
+		zmsg_t *copy = zmsg_dup(*msg_p);
+
+		mesh_send_rt(self, l, &copy);
+	}
+	zhashx_destroy(&done);
+	zmsg_destroy(msg_p);
+}
+
+void
+mesh_voice_route(mesh_t *self, void *except, const char *room,
+    zmsg_t **msg_p)
+{
+	int64_t now = time_mono_us();
+	zlist_t *wanted;
+
+	/* Gossip that ages out changes nothing we hear of: look again once
+	 * a second anyway. */
+	if (self->routes_stale || now - self->routes_us > 1000000)
+		mesh_routes_build(self, now);
+	wanted = zhashx_lookup(self->routes, room);
+	if (wanted == NULL) {
+		zmsg_destroy(msg_p);
+		return;
+	}
+	mesh_voice_out(self, except, wanted, msg_p);
+}
+
+void
+mesh_voice_flood(mesh_t *self, void *except, zmsg_t **msg_p)
+{
+	mesh_voice_out(self, except, NULL, msg_p);
+}
+
+void
+mesh_voice_changed(mesh_t *self)
+{
+	self->gossip_us = 0;
+	self->routes_stale = true;
 }

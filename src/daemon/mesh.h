@@ -49,4 +49,14 @@ struct admit *mesh_admit(mesh_t *self);
 /* Why beacons are off although enabled, or NULL. */
 const char *mesh_beacon_problem(mesh_t *self);
 
+/* Voice (voice.c), on the links' real-time connections: a VOICE message
+ * (taken) goes out on the links towards the nodes with listeners in
+ * room, a FLOOR message (taken) on every link; neither goes back to the
+ * neighbour of except (the link it came from, or NULL). */
+void mesh_voice_route(mesh_t *self, void *except, const char *room,
+    zmsg_t **msg_p);
+void mesh_voice_flood(mesh_t *self, void *except, zmsg_t **msg_p);
+/* This node's voice listeners changed: gossip says so at once. */
+void mesh_voice_changed(mesh_t *self);
+
 #endif

@@ -34,6 +34,7 @@ typedef struct node {
 	zframe_t *ctl_data;
 	zframe_t *ctl_reply_data;
 	struct files *files;	/* the file ledger's chunks and fetcher */
+	struct voice *voice;	/* the voice relay; NULL in tools */
 	/* Called for each entry written here once it is committed: the mesh
 	 * floods it. */
 	void (*flood)(void *arg, zframe_t *raw, void *source);

@@ -127,8 +127,9 @@ conf_set_files_quota(conf_t *self, const char *value, char **cause)
 	return 0;
 }
 
-static int
-conf_set_files_replicas(conf_t *self, const char *value, char **cause)
+/* A whole number within min..max, else -1. */
+static long
+conf_number(const char *value, long min, long max)
 {
 	char *end;
 	long n;
@@ -136,11 +137,34 @@ conf_set_files_replicas(conf_t *self, const char *value, char **cause)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
-	    n > 1000)
+	    n < min || n > max)
+		return -1;
+	return n;
+}
+
+static int
+conf_set_files_replicas(conf_t *self, const char *value, char **cause)
+{
+	long n = conf_number(value, 0, 1000);
+
+	if (n < 0)
 		return fail(cause, "bad files.replicas '%s': a number of nodes "
 				   "within 0..1000 (0: every node)",
 		    value);
 	self->files_replicas = (unsigned)n;
+	return 0;
+}
+
+static int
+conf_set_voice_hops(conf_t *self, const char *value, char **cause)
+{
+	long n = conf_number(value, 1, 32);
+
+	if (n < 0)
+		return fail(cause, "bad voice.hops '%s': a number of hops "
+				   "within 1..32",
+		    value);
+	self->voice_hops = (unsigned)n;
 	return 0;
 }
 
@@ -260,6 +284,8 @@ static const struct conf_key {
 	{ "files", NULL, "a mapping", false },
 	{ "files.quota", conf_set_files_quota, "a size", false },
 	{ "files.replicas", conf_set_files_replicas, "a number", false },
+	{ "voice", NULL, "a mapping", false },
+	{ "voice.hops", conf_set_voice_hops, "a number", false },
 };
 
 static const struct conf_key *
@@ -475,6 +501,7 @@ conf_defaults(conf_t *self)
 	self->chat_max_bytes = CONF_JOURNAL_MAX_BYTES_DEFAULT;
 	self->beacon_enabled = true;
 	self->beacon_port = CONF_BEACON_PORT_DEFAULT;
+	self->voice_hops = CONF_VOICE_HOPS_DEFAULT;
 }
 
 void
@@ -557,6 +584,9 @@ conf_test(bool verbose)
 	assert(conf.files_quota == UINT64_C(2) << 30 && conf.files_replicas == 3);
 	assert(conf_test_load(&conf, dir, "files:\n  quota: 1500\n") == NULL);
 	assert(conf.files_quota == 1500);
+	assert(conf.voice_hops == CONF_VOICE_HOPS_DEFAULT);
+	assert(conf_test_load(&conf, dir, "voice:\n  hops: 3\n") == NULL);
+	assert(conf.voice_hops == 3);
 	conf_free(&conf);
 
 	assert(conf_test_load(&conf, dir,
@@ -602,6 +632,8 @@ conf_test(bool verbose)
 	conf_test_refused(dir, "files:\n  quota: 99999999T\n", "too large");
 	conf_test_refused(dir, "files:\n  replicas: 1001\n", "within 0..1000");
 	conf_test_refused(dir, "files:\n  replicas: [1]\n", "files.replicas");
+	conf_test_refused(dir, "voice:\n  hops: 0\n", "within 1..32");
+	conf_test_refused(dir, "voice:\n  hops: 33\n", "bad voice.hops '33'");
 	conf_test_refused(dir, "name: a\nname: b\n",
 	    ":2: duplicate key 'name' (first on line 1)");
 	conf_test_refused(dir, "name: a\n  bad: [\n", "ioe.yaml:");

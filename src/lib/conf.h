@@ -23,9 +23,11 @@ typedef struct conf {
 	char *beacon_interface;		/* beacon.interface; NULL: any */
 	uint64_t files_quota;		/* files.quota, bytes; 0: none */
 	unsigned files_replicas;	/* files.replicas; 0: every node */
+	unsigned voice_hops;		/* voice.hops: a frame's hop limit */
 } conf_t;
 
 #define CONF_BEACON_PORT_DEFAULT 7199
+#define CONF_VOICE_HOPS_DEFAULT 8
 
 /* Adds a peer endpoint (checked as tcp://HOST:PORT). Returns 0, or -1
  * with *cause set. */

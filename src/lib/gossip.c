@@ -59,13 +59,43 @@ gossip_destroy(gossip_t **self_p)
 }
 
 json_t *
-gossip_make(gossip_t *self, const char *name, json_t *links)
+gossip_make(gossip_t *self, const char *name, json_t *links, json_t *voice)
 {
 	json_int_t now = time_now_us();
+	json_t *st;
 
 	self->seq = now > self->seq ? now : self->seq + 1;
-	return json_pack("{s:s, s:s, s:I, s:o}", "origin", self->self_key,
+	st = json_pack("{s:s, s:s, s:I, s:o}", "origin", self->self_key,
 	    "name", name, "seq", self->seq, "links", links);
+	if (voice != NULL && json_object_size(voice) > 0)
+		json_object_set(st, "voice", voice);
+	json_decref(voice);
+	return st;
+}
+
+/* "voice": {room: [user, ...]}, bounded; absent is fine. */
+static bool
+gossip_voice_ok(json_t *voice)
+{
+	const char *room;
+	json_t *users, *u;
+	size_t i;
+
+	if (voice == NULL)
+		return true;
+	if (!json_is_object(voice) ||
+	    json_object_size(voice) > GOSSIP_VOICE_ROOMS_MAX)
+		return false;
+	json_object_foreach(voice, room, users) {
+		if (!json_is_array(users) ||
+		    json_array_size(users) > GOSSIP_VOICE_ROOMS_MAX)
+			return false;
+		json_array_foreach(users, i, u) {
+			if (!json_is_string(u))
+				return false;
+		}
+	}
+	return true;
 }
 
 bool
@@ -81,7 +111,8 @@ gossip_receive(gossip_t *self, const char *text, int64_t now, char **cause)
 	    json_unpack(st, "{s:s, s:s, s:I, s:o}", "origin", &origin, "name",
 		&name, "seq", &seq, "links", &links) != 0 ||
 	    !json_is_array(links) || strlen(origin) != 64 ||
-	    !hex_is_valid(origin) || name_check(name, "name", NULL) != 0)
+	    !hex_is_valid(origin) || name_check(name, "name", NULL) != 0 ||
+	    !gossip_voice_ok(json_object_get(st, "voice")))
 		goto bad;
 	json_array_foreach(links, i, l) {
 		const char *peer = json_string_value(json_object_get(l, "key"));
@@ -126,12 +157,16 @@ gossip_map(gossip_t *self, int64_t now)
 			zlist_append(stale, (void *)zhashx_cursor(self->heard));
 			continue;
 		}
-		json_array_append_new(nodes,
-		    json_pack("{s:O, s:O, s:O, s:I}", "key",
-			json_object_get(h->statement, "origin"), "name",
-			json_object_get(h->statement, "name"), "links",
-			json_object_get(h->statement, "links"), "age_ms",
-			(json_int_t)((now - h->when_us) / 1000)));
+		json_t *node = json_pack("{s:O, s:O, s:O, s:I}", "key",
+		    json_object_get(h->statement, "origin"), "name",
+		    json_object_get(h->statement, "name"), "links",
+		    json_object_get(h->statement, "links"), "age_ms",
+		    (json_int_t)((now - h->when_us) / 1000));
+
+		if (json_object_get(h->statement, "voice") != NULL)
+			json_object_set(node, "voice",
+			    json_object_get(h->statement, "voice"));
+		json_array_append_new(nodes, node);
 	}
 	for (const char *key = zlist_first(stale); key != NULL;
 	     key = zlist_next(stale))
@@ -155,7 +190,9 @@ gossip_test(bool verbose)
 	b[64] = '\0';
 	g = gossip_new(a);
 	st = gossip_make(g, "alpha", json_pack("[{s:s, s:f}]", "key", b,
-					     "rtt_ms", 1.5));
+					     "rtt_ms", 1.5),
+	    json_pack("{s:[s]}", "triage", "ann"));
+	assert(json_object_get(st, "voice") != NULL);
 	text = json_dumps(st, 0);
 	/* Our own statement coming back is not news. */
 	assert(!gossip_receive(g, text, 0, NULL));
@@ -172,11 +209,28 @@ gossip_test(bool verbose)
 	text = json_dumps(st, 0);
 	assert(gossip_receive(g, text, 3000, NULL));
 	free(text);
-	json_decref(st);
 	map = gossip_map(g, 4000);
 	assert(json_array_size(map) == 1);
+	assert(json_object_get(json_array_get(map, 0), "voice") == NULL);
 	json_decref(map);
-	map = gossip_map(g, 3000 + GOSSIP_TTL_US + 1);
+	/* Voice listeners travel with the statement; junk there refuses
+	 * it. */
+	json_object_set_new(st, "seq", json_integer(7));
+	json_object_set_new(st, "voice", json_pack("{s:[s]}", "ops", "bob"));
+	text = json_dumps(st, 0);
+	assert(gossip_receive(g, text, 3500, NULL));
+	free(text);
+	map = gossip_map(g, 4000);
+	assert(json_is_array(json_object_get(
+	    json_object_get(json_array_get(map, 0), "voice"), "ops")));
+	json_decref(map);
+	json_object_set_new(st, "seq", json_integer(8));
+	json_object_set_new(st, "voice", json_pack("{s:[i]}", "ops", 1));
+	text = json_dumps(st, 0);
+	assert(!gossip_receive(g, text, 3600, NULL));
+	free(text);
+	json_decref(st);
+	map = gossip_map(g, 3500 + GOSSIP_TTL_US + 1);
 	assert(json_array_size(map) == 0);
 	json_decref(map);
 

@@ -22,9 +22,13 @@ typedef struct gossip gossip_t;
 gossip_t *gossip_new(const char *self_key_hex);
 void gossip_destroy(gossip_t **self_p);
 
-/* Our own statement: {"origin","name","seq","links":[...]}, with a
- * sequence number that grows across restarts. Caller owns it. */
-json_t *gossip_make(gossip_t *self, const char *name, json_t *links);
+/* Rooms (and users in each) a node may list as having voice listeners. */
+#define GOSSIP_VOICE_ROOMS_MAX 256
+/* Our own statement: {"origin","name","seq","links":[...],"voice":{room:
+ * [user,...]}}, with a sequence number that grows across restarts; links
+ * and voice (may be NULL; no key when empty) are taken. Caller owns it. */
+json_t *gossip_make(gossip_t *self, const char *name, json_t *links,
+    json_t *voice);
 
 /* Takes a statement received from a neighbour. Returns true if it is
  * new (to be passed on), false if old, ours or malformed (*cause set
@@ -32,7 +36,8 @@ json_t *gossip_make(gossip_t *self, const char *name, json_t *links);
 bool gossip_receive(gossip_t *self, const char *text, int64_t now,
     char **cause);
 
-/* The map: {"nodes":[{"key","name","links":[...],"age_ms"}]} with what
+/* The map: {"nodes":[{"key","name","links":[...],"voice"?,"age_ms"}]}
+ * with what
  * each origin said, newest first; statements past their TTL are
  * dropped. Caller owns it. */
 json_t *gossip_map(gossip_t *self, int64_t now);

@@ -7,6 +7,9 @@
 
 #define CTL_SOCKET_NAME "ctl"
 #define EVENTS_SOCKET_NAME "events"
+/* Voice frames between ioed and its clients (doc/voice.md). */
+#define VOICE_SOCKET_NAME "voice"
+#define VOICE_SOCKET_VERSION "1"
 /* Larger requests are cut off by ZeroMQ before they are read. */
 #define CTL_REQUEST_MAX (4 * 1024 * 1024)
 

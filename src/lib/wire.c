@@ -20,7 +20,13 @@ static const char *const wire_names[] = {
 	[WIRE_CHUNK_WANT] = "CHUNK_WANT",
 	[WIRE_CHUNK] = "CHUNK",
 	[WIRE_CHUNK_NONE] = "CHUNK_NONE",
+	[WIRE_RT] = "RT",
+	[WIRE_VOICE] = "VOICE",
+	[WIRE_FLOOR] = "FLOOR",
 };
+
+/* VOICE and FLOOR: talker, stream, seq, hops, flags, lamport, time. */
+#define WIRE_VOICE_HEAD (32 + 4 + 4 + 1 + 1 + 8 + 8)
 
 const char *
 wire_command_name(enum wire_command command)
@@ -43,6 +49,22 @@ get_u64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
 }
 
 static zmsg_t *
@@ -119,10 +141,7 @@ wire_want(const uint8_t author[32], uint64_t first, uint32_t count)
 
 	memcpy(b, author, 32);
 	put_u64(b + 32, first);
-	b[40] = (uint8_t)(count >> 24);
-	b[41] = (uint8_t)(count >> 16);
-	b[42] = (uint8_t)(count >> 8);
-	b[43] = (uint8_t)count;
+	put_u32(b + 40, count);
 	zmsg_addmem(msg, b, sizeof b);
 	return msg;
 }
@@ -161,6 +180,33 @@ wire_chunk(const uint8_t hash[32], zframe_t **data)
 	return msg;
 }
 
+zmsg_t *
+wire_rt(void)
+{
+	return wire_new(WIRE_RT);
+}
+
+zmsg_t *
+wire_voice(enum wire_command command, const wire_voice_t *v)
+{
+	zmsg_t *msg = wire_new(command);
+	uint8_t b[WIRE_VOICE_HEAD];
+
+	memcpy(b, v->talker, 32);
+	put_u32(b + 32, v->stream);
+	put_u32(b + 36, v->seq);
+	b[40] = v->hops;
+	b[41] = v->flags;
+	put_u64(b + 42, v->lamport);
+	put_u64(b + 50, (uint64_t)v->capture_us);
+	zmsg_addmem(msg, b, sizeof b);
+	zmsg_addstr(msg, v->room);
+	zmsg_addstr(msg, v->user);
+	if (command == WIRE_VOICE)
+		zmsg_addmem(msg, v->opus, v->opus_len);
+	return msg;
+}
+
 /* A frame as a NUL-terminated string of at most max bytes with no NUL
  * inside. Caller frees. */
 static char *
@@ -194,6 +240,58 @@ wire_size(zframe_t *frame, size_t want, const char *what, char **cause)
 	return true;
 }
 
+/* A text field copied into a buffer of max + 1 bytes: not empty, no
+ * NUL. */
+static int
+wire_text(zframe_t *f, char *buf, size_t max, const char *what,
+    char **cause)
+{
+	size_t len = zframe_size(f);
+
+	if (len == 0 || len > max)
+		return fail(cause, "%s of %zu bytes is out of range", what, len);
+	if (memchr(zframe_data(f), '\0', len) != NULL)
+		return fail(cause, "%s holds a NUL byte", what);
+	memcpy(buf, zframe_data(f), len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static int
+wire_decode_voice(wire_msg_t *self, zmsg_t *msg, zframe_t *f, char **cause)
+{
+	wire_voice_t *v = &self->voice;
+	const uint8_t *d;
+
+	if (!wire_size(f, WIRE_VOICE_HEAD, "voice header", cause))
+		return -1;
+	d = zframe_data(f);
+	memcpy(v->talker, d, 32);
+	v->stream = get_u32(d + 32);
+	v->seq = get_u32(d + 36);
+	v->hops = d[40];
+	v->flags = d[41];
+	v->lamport = get_u64(d + 42);
+	v->capture_us = (int64_t)get_u64(d + 50);
+	if (wire_text(zmsg_next(msg), v->room, WIRE_ROOM_MAX, "room",
+		cause) != 0 ||
+	    wire_text(zmsg_next(msg), v->user, WIRE_USER_MAX, "user",
+		cause) != 0)
+		return -1;
+	if (self->command == WIRE_FLOOR)
+		return 0;
+	f = zmsg_next(msg);
+	if (zframe_size(f) == 0 || zframe_size(f) > WIRE_OPUS_MAX)
+		return fail(cause, "an Opus packet of %zu bytes is out of "
+				   "range",
+		    zframe_size(f));
+	zmsg_remove(msg, f);
+	self->data = f;
+	v->opus = zframe_data(f);
+	v->opus_len = zframe_size(f);
+	return 0;
+}
+
 wire_msg_t *
 wire_decode(zmsg_t **msg_p, char **cause)
 {
@@ -202,6 +300,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		[WIRE_PING] = 1, [WIRE_PONG] = 1, [WIRE_ENTRY] = 1,
 		[WIRE_SUMMARY] = 1, [WIRE_WANT] = 1, [WIRE_GOSSIP] = 1,
 		[WIRE_CHUNK_WANT] = 1, [WIRE_CHUNK] = 2, [WIRE_CHUNK_NONE] = 1,
+		[WIRE_RT] = 0, [WIRE_VOICE] = 4, [WIRE_FLOOR] = 3,
 	};
 	zmsg_t *msg = *msg_p;
 	wire_msg_t *self = xcalloc(1, sizeof *self);
@@ -243,8 +342,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		if (!wire_size(f, 4, "version", cause))
 			goto bad;
 		d = zframe_data(f);
-		self->version = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
-		    (uint32_t)d[2] << 8 | d[3];
+		self->version = get_u32(d);
 		if ((self->cert = wire_string(zmsg_next(msg), WIRE_CERT_MAX,
 			 "certificate", cause)) == NULL ||
 		    (self->endpoint = wire_string(zmsg_next(msg),
@@ -288,8 +386,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		d = zframe_data(f);
 		memcpy(self->author, d, 32);
 		self->first = get_u64(d + 32);
-		self->count = (uint32_t)d[40] << 24 | (uint32_t)d[41] << 16 |
-		    (uint32_t)d[42] << 8 | d[43];
+		self->count = get_u32(d + 40);
 		if (self->first == 0 || self->count == 0 ||
 		    self->count > WIRE_BATCH_ENTRIES) {
 			fail(cause, "want of %u entries from %llu is out of "
@@ -315,6 +412,13 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		/* Kept, not copied: it is up to a megabyte. */
 		zmsg_remove(msg, f);
 		self->data = f;
+		break;
+	case WIRE_RT:
+		break;
+	case WIRE_VOICE:
+	case WIRE_FLOOR:
+		if (wire_decode_voice(self, msg, f, cause) != 0)
+			goto bad;
 		break;
 	case WIRE_ENTRY:
 	case WIRE_ENTRIES:
@@ -483,4 +587,38 @@ wire_test(bool verbose)
 	for (int i = 0; i <= WIRE_BATCH_ENTRIES; i++)
 		zmsg_addmem(msg, "a", 1);
 	wire_test_refused(msg, "over the limit");
+
+	{
+		wire_voice_t v = { .room = "triage", .user = "ann",
+			.stream = 0xdeadbeef, .seq = 7, .hops = 8,
+			.flags = WIRE_VOICE_EMERGENCY, .lamport = 99,
+			.capture_us = 123456789, .opus = (const uint8_t *)"op",
+			.opus_len = 2 };
+
+		v.talker[0] = 5;
+		m = wire_test_round(wire_voice(WIRE_VOICE, &v));
+		assert(m->command == WIRE_VOICE && m->voice.talker[0] == 5);
+		assert(strcmp(m->voice.room, "triage") == 0 &&
+		    strcmp(m->voice.user, "ann") == 0);
+		assert(m->voice.stream == 0xdeadbeef && m->voice.seq == 7 &&
+		    m->voice.hops == 8 && m->voice.lamport == 99 &&
+		    m->voice.capture_us == 123456789);
+		assert(m->voice.opus_len == 2 &&
+		    memcmp(m->voice.opus, "op", 2) == 0);
+		wire_msg_destroy(&m);
+		m = wire_test_round(wire_voice(WIRE_FLOOR, &v));
+		assert(m->command == WIRE_FLOOR && m->data == NULL &&
+		    m->voice.flags == WIRE_VOICE_EMERGENCY);
+		wire_msg_destroy(&m);
+		m = wire_test_round(wire_rt());
+		assert(m->command == WIRE_RT);
+		wire_msg_destroy(&m);
+		v.opus_len = WIRE_OPUS_MAX + 1;
+		v.opus = xcalloc(1, v.opus_len);
+		wire_test_refused(wire_voice(WIRE_VOICE, &v), "out of range");
+		free((void *)v.opus);
+		v.opus_len = 0;
+		v.room[0] = '\0';
+		wire_test_refused(wire_voice(WIRE_FLOOR, &v), "room of 0");
+	}
 }

@@ -11,8 +11,9 @@
 
 #include "entry.h"
 
-/* 2: the chunk messages of the file ledger. */
-#define WIRE_VERSION 2
+/* 2: the chunk messages of the file ledger. 3: voice (RT, VOICE,
+ * FLOOR). */
+#define WIRE_VERSION 3
 #define WIRE_CHUNK_MAX (1024 * 1024)
 /* Entries in one ENTRIES batch, and their bytes: bounded so that a node
  * catching up never holds much in memory nor delays live traffic long. */
@@ -40,7 +41,34 @@ enum wire_command {
 	WIRE_CHUNK_WANT, /* a chunk's hash */
 	WIRE_CHUNK,	/* hash, the chunk's bytes */
 	WIRE_CHUNK_NONE, /* hash: not held here */
+	WIRE_RT,	/* opens the link's real-time connection */
+	WIRE_VOICE,	/* one Opus frame of a talker (wire_voice_t) */
+	WIRE_FLOOR,	/* a press or release of the floor (wire_voice_t) */
 };
+
+/* Room names: chat rooms, and direct conversations "@a|b". */
+#define WIRE_ROOM_MAX 320
+#define WIRE_USER_MAX 63
+#define WIRE_OPUS_MAX 1275
+#define WIRE_VOICE_EMERGENCY 0x01
+#define WIRE_VOICE_CALL 0x02	/* a voice room's frame: no floor */
+#define WIRE_FLOOR_RELEASE 0x04	/* FLOOR: a release, else a request */
+
+/* VOICE and FLOOR: ephemeral, never stored. FLOOR carries no seq, no
+ * opus, and capture_us is the time of the press. */
+typedef struct wire_voice {
+	char room[WIRE_ROOM_MAX + 1];
+	uint8_t talker[32];		/* the talker's node key */
+	char user[WIRE_USER_MAX + 1];
+	uint32_t stream;
+	uint32_t seq;
+	uint8_t hops;			/* hops left */
+	uint8_t flags;
+	uint64_t lamport;		/* of the press */
+	int64_t capture_us;		/* wall clock */
+	const uint8_t *opus;		/* VOICE: into the message */
+	size_t opus_len;
+} wire_voice_t;
 
 typedef struct wire_head {
 	uint8_t author[32];
@@ -63,7 +91,8 @@ typedef struct wire_msg {
 	zframe_t **entries;		/* ENTRY (1), ENTRIES (0..batch): raw */
 	size_t nentries;
 	uint8_t hash[32];		/* CHUNK_WANT, CHUNK, CHUNK_NONE */
-	zframe_t *data;			/* CHUNK */
+	zframe_t *data;			/* CHUNK; VOICE: the Opus packet */
+	wire_voice_t voice;		/* VOICE, FLOOR */
 } wire_msg_t;
 
 /* Strict decoding of a received message (taken). Returns NULL with
@@ -88,6 +117,10 @@ zmsg_t *wire_chunk_ask(enum wire_command command, const uint8_t hash[32]);
 /* CHUNK: data is taken. */
 zmsg_t *wire_chunk(const uint8_t hash[32], zframe_t **data);
 
+/* RT: no fields. */
+zmsg_t *wire_rt(void);
+/* VOICE (with v->opus) or FLOOR. */
+zmsg_t *wire_voice(enum wire_command command, const wire_voice_t *v);
 void wire_test(bool verbose);
 
 #endif

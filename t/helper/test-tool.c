@@ -30,6 +30,11 @@
  *       opens the stopped node in DIR (node name NAME) and stores each
  *       LOCAL file at PATH with files_store_bytes for USER, as the voice
  *       relay stores its recordings (t/helper/test-node.c)
+ *   test-tool voice-raw DIR ROOM USER MODE PRIO SECONDS
+ *       a bare client of DIR's voice socket: MODE listen counts the
+ *       frames heard per talker; ptt or call talks a 440 Hz tone with
+ *       PRIO normal or emergency. Prints every answer and event; exit 1
+ *       if refused, 3 if preempted (t/helper/test-voice-raw.c)
  */
 #include "config.h"
 
@@ -493,6 +498,9 @@ main(int argc, char **argv)
 	if (argc >= 7 && strcmp(argv[1], "files-store") == 0)
 		return test_files_store(argv[2], argv[3], argv[4], argv[5],
 		    argc - 6, argv + 6);
+	if (argc == 8 && strcmp(argv[1], "voice-raw") == 0)
+		return test_voice_raw(argv[2], argv[3], argv[4], argv[5],
+		    argv[6], atof(argv[7]));
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
 			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
@@ -500,6 +508,6 @@ main(int argc, char **argv)
 			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
 			"[JITTER_MS] | files-store DIR NAME PATH USER "
-			"LOCAL...\n");
+			"LOCAL... | voice-raw DIR ROOM USER MODE PRIO SECONDS\n");
 	return 2;
 }

@@ -13,4 +13,8 @@ int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
 int test_files_store(const char *dir, const char *name, const char *path,
     const char *user, int nlocal, char **locals);
 
+/* listen: mode "listen" (prio unused); else TALK with mode and prio. */
+int test_voice_raw(const char *dir, const char *room, const char *user,
+    const char *mode, const char *prio, double seconds);
+
 #endif
