@@ -22,8 +22,17 @@
 /* Ended streams stay in voice.status this long. */
 #define STREAM_KEEP_US 10000000
 #define DEDUP_SLOTS 4096
+/* Streams and rooms known at once: a hostile or broken neighbour
+ * inventing streams cannot make the relay grow without bound. */
+#define STREAMS_MAX 1024
+#define ROOMS_MAX 1024
 #define HANDLE_BATCH 256
 #define TICK_US 100000
+/* A local talker's press is said again this often while it talks: frames
+ * go only towards listeners, so the other nodes would otherwise see the
+ * holder silent and free the floor after FLOOR_TIMEOUT_US (1 s), and the
+ * nodes would disagree on it. Four chances a second against loss. */
+#define KEEPALIVE_US 250000
 
 typedef struct vlisten {
 	char *room;
@@ -53,6 +62,8 @@ typedef struct vstream {
 	int64_t first_us, last_us, ended_us;
 	uint64_t frames, duplicates, lost, refused;
 	uint32_t next_seq;
+	uint32_t floor_seq;	/* local: FLOOR messages sent */
+	int64_t floor_us;	/* local: when the last was sent */
 	unsigned hops_left;
 	double latency_ms;	/* capture to arrival here, last frame */
 	/* A recorded room's spurt from a local talker: its packets. */
@@ -80,6 +91,7 @@ struct voice {
 	uint64_t dedup[DEDUP_SLOTS];
 	size_t dedup_next;
 	int64_t tick_us;
+	uint64_t refused_streams;	/* new streams dropped over the bound */
 };
 
 static void voice_stream_end(voice_t *self, vstream_t *st, bool release);
@@ -315,7 +327,8 @@ voice_stream_find(voice_t *self, const char *talker_hex, uint32_t stream)
 	return zhashx_lookup(self->streams, key);
 }
 
-/* The stream of a VOICE or FLOOR message, made on first sight. */
+/* The stream of a VOICE or FLOOR message, made on first sight; NULL if
+ * the relay holds as many as it may. */
 static vstream_t *
 voice_stream_get(voice_t *self, const wire_voice_t *v, int64_t now)
 {
@@ -325,6 +338,18 @@ voice_stream_get(voice_t *self, const wire_voice_t *v, int64_t now)
 	hex_encode(v->talker, 32, hex);
 	if ((st = voice_stream_find(self, hex, v->stream)) != NULL)
 		return st;
+	if (zhashx_size(self->streams) >= STREAMS_MAX ||
+	    (zhashx_lookup(self->rooms, v->room) == NULL &&
+		zhashx_size(self->rooms) >= ROOMS_MAX)) {
+		/* Said once in a while, not once a frame. */
+		if (self->refused_streams++ % 1000 == 0)
+			log_warning("streams dropped (%llu so far, the last of "
+				    "%s in '%s'): %d streams or rooms are "
+				    "known already",
+			    (unsigned long long)self->refused_streams, v->user,
+			    v->room, STREAMS_MAX);
+		return NULL;
+	}
 	st = xcalloc(1, sizeof *st);
 	memcpy(st->talker_hex, hex, sizeof hex);
 	snprintf(st->key, sizeof st->key, "%s/%08x", hex, v->stream);
@@ -546,7 +571,8 @@ voice_on_mesh(voice_t *self, void *link, wire_msg_t *m)
 		return;
 	}
 	voice_lamport_see(self, v->lamport);
-	st = voice_stream_get(self, v, now);
+	if ((st = voice_stream_get(self, v, now)) == NULL)
+		return;
 	if (m->command == WIRE_VOICE) {
 		voice_frame(self, link, st, v, now);
 		return;
@@ -559,8 +585,12 @@ voice_on_mesh(voice_t *self, void *link, wire_msg_t *m)
 		st->ended = true;
 		st->ended_us = now;
 		voice_announce(self, room);
-	} else if (!(v->flags & WIRE_VOICE_CALL))
+	} else if (!(v->flags & WIRE_VOICE_CALL) && !st->released) {
+		/* A repeat keeps the floor, and the stream alive where no
+		 * frame of it passes. */
+		st->last_us = now;
 		voice_press(self, st, now);
+	}
 	if (v->hops > 1 && self->node->mesh != NULL) {
 		zmsg_t *msg;
 
@@ -574,7 +604,8 @@ voice_on_mesh(voice_t *self, void *link, wire_msg_t *m)
 static void
 voice_floor_out(voice_t *self, vstream_t *st, bool release)
 {
-	wire_voice_t v = { .stream = st->stream, .hops = (uint8_t)self->hops,
+	wire_voice_t v = { .stream = st->stream, .seq = st->floor_seq++,
+		.hops = (uint8_t)self->hops,
 		.flags = (uint8_t)(st->flags |
 		    (release ? WIRE_FLOOR_RELEASE : 0)),
 		.lamport = st->lamport, .capture_us = time_now_us() };
@@ -585,6 +616,7 @@ voice_floor_out(voice_t *self, vstream_t *st, bool release)
 	snprintf(v.room, sizeof v.room, "%s", st->room);
 	snprintf(v.user, sizeof v.user, "%s", st->user);
 	memcpy(v.talker, st->talker, 32);
+	st->floor_us = time_mono_us();
 	voice_seen(self, voice_dedup_key(&v, WIRE_FLOOR));
 	msg = wire_voice(WIRE_FLOOR, &v);
 	mesh_voice_flood(self->node->mesh, NULL, &msg);
@@ -739,7 +771,12 @@ voice_on_talk(voice_t *self, vclient_t *c, zmsg_t *msg, int64_t now)
 		v.flags |= WIRE_VOICE_EMERGENCY;
 	voice_lamport_see(self, self->node->lamport);
 	v.lamport = ++self->lamport;
-	st = voice_stream_get(self, &v, now);
+	if ((st = voice_stream_get(self, &v, now)) == NULL) {
+		voice_error(self, c, "TALK", CTL_E_TOO_LARGE,
+		    "this node relays as many streams as it may; try again "
+		    "in a few seconds");
+		goto done;
+	}
 	st->owner = c;
 	if (!(v.flags & WIRE_VOICE_CALL) &&
 	    voice_press(self, st, now) == FLOOR_BUSY) {
@@ -962,8 +999,9 @@ done:
 	oggopus_writer_destroy(&w);
 }
 
-/* A talk spurt is over: the floor is let go (release: said to every
- * node), the recording stored. */
+/* A talk spurt is over: with release (a local talker's), the floor is
+ * let go and that said to every node; the recording stored. A remote
+ * stream that went silent leaves the floor to floor_tick. */
 static void
 voice_stream_end(voice_t *self, vstream_t *st, bool release)
 {
@@ -976,11 +1014,9 @@ voice_stream_end(voice_t *self, vstream_t *st, bool release)
 	st->ended = true;
 	st->ended_us = now;
 	st->released = release;
-	if (!(st->flags & WIRE_VOICE_CALL)) {
-		bool held = floor_release(room->floor, st->talker_hex,
-		    st->stream);
-
-		if (release && st->owner != NULL && held)
+	if (release && !(st->flags & WIRE_VOICE_CALL)) {
+		if (floor_release(room->floor, st->talker_hex, st->stream) &&
+		    st->owner != NULL)
 			voice_floor_out(self, st, true);
 		voice_announce(self, room);
 	}
@@ -994,15 +1030,75 @@ voice_stream_end(voice_t *self, vstream_t *st, bool release)
 	st->owner = NULL;
 }
 
+/* Ends the streams of client c (gone), or with c NULL those silent for
+ * STREAM_IDLE_US. Ending one walks the streams (voice_announce), so they
+ * are listed first. */
+static void
+voice_end_streams(voice_t *self, vclient_t *c, int64_t now)
+{
+	zlist_t *end = zlist_new();
+	vstream_t *st;
+
+	for (st = zhashx_first(self->streams); st != NULL;
+	     st = zhashx_next(self->streams)) {
+		if (!st->ended && (c != NULL ? st->owner == c
+					     : now - st->last_us > STREAM_IDLE_US))
+			zlist_append(end, st);
+	}
+	while ((st = zlist_pop(end)) != NULL)
+		voice_stream_end(self, st, st->owner != NULL);
+	zlist_destroy(&end);
+}
+
+/* Says the presses of local talkers who hold a floor again. */
+static void
+voice_keepalive(voice_t *self, int64_t now)
+{
+	for (vstream_t *st = zhashx_first(self->streams); st != NULL;
+	     st = zhashx_next(self->streams)) {
+		if (st->owner != NULL && !st->ended &&
+		    !(st->flags & WIRE_VOICE_CALL) &&
+		    now - st->floor_us >= KEEPALIVE_US)
+			voice_floor_out(self, st, false);
+	}
+}
+
+/* Rooms with a free floor, no stream and no listener here are
+ * forgotten. */
+static void
+voice_forget_rooms(voice_t *self)
+{
+	zlist_t *gone = zlist_new();
+
+	for (vroom_t *r = zhashx_first(self->rooms); r != NULL;
+	     r = zhashx_next(self->rooms)) {
+		bool used = floor_holder(r->floor) != NULL;
+
+		for (vstream_t *st = zhashx_first(self->streams);
+		     st != NULL && !used; st = zhashx_next(self->streams))
+			used = strcmp(st->room, r->name) == 0;
+		for (vclient_t *c = zlist_first(self->clients);
+		     c != NULL && !used; c = zlist_next(self->clients))
+			used = vclient_listens(c, r->name);
+		if (!used)
+			zlist_append(gone, r->name);
+	}
+	for (const char *name = zlist_first(gone); name != NULL;
+	     name = zlist_next(gone))
+		zhashx_delete(self->rooms, name);
+	zlist_destroy(&gone);
+}
+
 long
 voice_tick(voice_t *self, int64_t now)
 {
-	zlist_t *gone = zlist_new();
+	zlist_t *gone;
 	floor_req_t expired;
 
 	if (now - self->tick_us < TICK_US)
 		return (long)((self->tick_us + TICK_US - now) / 1000) + 1;
 	self->tick_us = now;
+	gone = zlist_new();
 	for (vclient_t *c = zlist_first(self->clients); c != NULL;
 	     c = zlist_next(self->clients)) {
 		if (now - c->last_us > CLIENT_TIMEOUT_US)
@@ -1010,11 +1106,7 @@ voice_tick(voice_t *self, int64_t now)
 	}
 	for (vclient_t *c = zlist_first(gone); c != NULL;
 	     c = zlist_next(gone)) {
-		for (vstream_t *st = zhashx_first(self->streams); st != NULL;
-		     st = zhashx_next(self->streams)) {
-			if (st->owner == c)
-				voice_stream_end(self, st, true);
-		}
+		voice_end_streams(self, c, now);
 		if (zlist_size(c->listens) > 0 && self->node->mesh != NULL)
 			mesh_voice_changed(self->node->mesh);
 		zlist_remove(self->clients, c);
@@ -1032,18 +1124,19 @@ voice_tick(voice_t *self, int64_t now)
 			voice_announce(self, r);
 		}
 	}
+	voice_end_streams(self, NULL, now);
+	voice_keepalive(self, now);
 	gone = zlist_new();
 	for (vstream_t *st = zhashx_first(self->streams); st != NULL;
 	     st = zhashx_next(self->streams)) {
-		if (!st->ended && now - st->last_us > STREAM_IDLE_US)
-			voice_stream_end(self, st, st->owner != NULL);
-		else if (st->ended && now - st->ended_us > STREAM_KEEP_US)
+		if (st->ended && now - st->ended_us > STREAM_KEEP_US)
 			zlist_append(gone, st->key);
 	}
 	for (const char *key = zlist_first(gone); key != NULL;
 	     key = zlist_next(gone))
 		zhashx_delete(self->streams, key);
 	zlist_destroy(&gone);
+	voice_forget_rooms(self);
 	return TICK_US / 1000;
 }
 

@@ -10,7 +10,9 @@
  *       (its keys and certificate) and misbehaves; ACTION is one of
  *       good TEXT, badsig TEXT, fork TEXT, truncated, garbage, ping,
  *       or entry KIND BODY (a properly signed entry of any kind, BODY its
- *       bytes as given: a file.put with a hostile path, say).
+ *       bytes as given: a file.put with a hostile path, say), or
+ *       voice ROOM N (N voice frames and floor presses of N made-up
+ *       talkers, then malformed ones).
  *       Prints one line per step; exit 0 if every step could be sent.
  *   test-tool pki-issue-at CADIR NAME OUTDIR FROM UNTIL
  *       a bundle like 'ioectl pki issue' makes, but valid from FROM until
@@ -381,6 +383,36 @@ mesh_peer(const char *dir, const char *endpoint, int argc, char **argv)
 			zmsg_send(&msg, sock);
 			msg = zmsg_new();
 			zmsg_addmem(msg, junk, sizeof junk);
+		} else if (strcmp(action, "voice") == 0 && i + 2 < argc) {
+			/* N voice frames of N talkers nobody knows, in a
+			 * voice room, then malformed ones. */
+			wire_voice_t v = { .hops = 8, .flags = WIRE_VOICE_CALL,
+				.opus = (const uint8_t *)"\x08junk", .opus_len = 5 };
+			long n = atol(argv[i + 2]);
+
+			snprintf(v.room, sizeof v.room, "%s", argv[i + 1]);
+			snprintf(v.user, sizeof v.user, "mallory");
+			for (long k = 0; k < n; k++) {
+				for (size_t b = 0; b < 32; b++)
+					v.talker[b] = (uint8_t)rand();
+				v.stream = (uint32_t)k;
+				v.capture_us = time_now_us();
+				msg = wire_voice(k % 2 ? WIRE_VOICE : WIRE_FLOOR,
+				    &v);
+				zmsg_send(&msg, sock);
+			}
+			msg = wire_voice(WIRE_VOICE, &v);
+			zframe_t *last = zmsg_last(msg);
+
+			zframe_reset(last, "", 0);
+			zmsg_send(&msg, sock);
+			msg = zmsg_new();
+			zmsg_addstr(msg, "VOICE");
+			zmsg_addmem(msg, "short", 5);
+			zmsg_addstr(msg, "ops");
+			zmsg_addstr(msg, "x");
+			zmsg_addstr(msg, "y");
+			i += 2;
 		} else if (strcmp(action, "ping") == 0) {
 			msg = wire_ping(WIRE_PING, 7, time_mono_us());
 			zmsg_send(&msg, sock);
