@@ -613,6 +613,14 @@ mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 {
 	size_t n = 0;
 
+	/* The real-time connections first: mesh_handle takes the items in
+	 * order, and voice must not wait while chunks are stored. */
+	for (link_t *l = zlist_first(self->links); l != NULL && n < max;
+	     l = zlist_next(self->links)) {
+		if (l->rt != NULL)
+			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->rt), 0,
+				ZMQ_POLLIN, 0 };
+	}
 	if (self->router != NULL && n < max)
 		items[n++] = (zmq_pollitem_t){ zsock_resolve(self->router), 0,
 			ZMQ_POLLIN, 0 };
@@ -629,9 +637,6 @@ mesh_pollitems(mesh_t *self, zmq_pollitem_t *items, size_t max)
 		if (l->dealer != NULL)
 			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->dealer),
 				0, ZMQ_POLLIN, 0 };
-		if (l->rt != NULL && n < max)
-			items[n++] = (zmq_pollitem_t){ zsock_resolve(l->rt), 0,
-				ZMQ_POLLIN, 0 };
 	}
 	return n;
 }
