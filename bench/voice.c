@@ -305,20 +305,29 @@ voice_talk(zsock_t *sock, const char *mode, uint32_t *stream, char **cause)
 	return 0;
 }
 
+/* STOP of each of the n talkers' streams, all sent before any answer is
+ * waited for, so that n of them take one wait at most. */
 static void
-voice_stop(zsock_t *sock, uint32_t stream)
+voice_stop(zsock_t **socks, const uint32_t *streams, int n)
 {
-	zmsg_t *msg = zmsg_new();
-	uint8_t b[4];
 	char *cause = NULL;
+	zmsg_t *msg;
 
-	voice_put_u32(b, stream);
-	zmsg_addstr(msg, "STOP");
-	zmsg_addmem(msg, b, 4);
-	zmsg_send(&msg, sock);
-	msg = voice_answer(sock, "STOP", "OK", &cause);
-	zmsg_destroy(&msg);
-	free(cause);
+	for (int i = 0; i < n; i++) {
+		uint8_t b[4];
+
+		voice_put_u32(b, streams[i]);
+		msg = zmsg_new();
+		zmsg_addstr(msg, "STOP");
+		zmsg_addmem(msg, b, 4);
+		zmsg_send(&msg, socks[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		msg = voice_answer(socks[i], "STOP", "OK", &cause);
+		zmsg_destroy(&msg);
+		free(cause);
+		cause = NULL;
+	}
 }
 
 /* Sends frame seq of stream, stamped with the wall clock now. */
@@ -616,7 +625,7 @@ voice_routes(zsock_t *talker, zsock_t **ears, int n,
 	    bench_prog, (time_mono_us() - t0) / 1e6);
 	rc = 0;
 stop:
-	voice_stop(talker, stream);
+	voice_stop(&talker, &stream, 1);
 	/* What is still on its way is not the figures'. */
 	usleep(VOICE_DRAIN_US);
 	for (int i = 0; i < n; i++) {
@@ -762,7 +771,7 @@ voice_hops(
 	e.ears = ears;
 	if (voice_run(&t, &e, cause) != 0)
 		goto done;
-	voice_stop(talker, stream);
+	voice_stop(&talker, &stream, 1);
 
 	voice_header("latency per hop: one talker on n0, a listener on each "
 	             "of n1..n4 (the line n0 - n1 - n2 - n3 - n4)");
@@ -1017,8 +1026,7 @@ voice_capacity(
 			goto done;
 		c1 = bench_cpu_ns(voice_dirs[1]);
 		t1 = time_mono_us();
-		for (int i = 0; i < s; i++)
-			voice_stop(talkers[i], streams[i]);
+		voice_stop(talkers, streams, s);
 		net = bench_samples_new((size_t)s * frames);
 		for (size_t i = 0; i < (size_t)s * frames; i++)
 			if (ear.arrival[i] != 0)
