@@ -802,8 +802,10 @@ voice_hops(
 		    "%d hop%s (n%d): network, "
 		    "capture to arrival",
 		    k + 1, k == 0 ? "" : "s", k + 1);
+		snprintf(
+		    target, sizeof target, "duplicates %" PRIu64, ear->dups);
 		voice_row_lat(figure, ear->received,
-		    (int64_t)t.frames - (int64_t)ear->received, net, NULL);
+		    (int64_t)t.frames - (int64_t)ear->received, net, target);
 		snprintf(figure, sizeof figure,
 		    "%d hop%s (n%d): added by "
 		    "n%d -> n%d",
@@ -1044,10 +1046,11 @@ voice_capacity(
 			snprintf(beside, sizeof beside,
 			    "n1: %.1f %% of a core, "
 			    "%.1f µs a frame above "
-			    "idle; sends late <= %" PRId64 " µs",
+			    "idle; sends late <= %" PRId64 " µs; "
+			    "duplicates %" PRIu64,
 			    ns / 1e3 / (double)(t1 - t0) * 100,
 			    (busy > 0 ? busy : 0) / 1e3 / (double)ear.received,
-			    t.late_max);
+			    t.late_max, ear.dups);
 		} else
 			snprintf(beside, sizeof beside, "n1 CPU unknown");
 		voice_row_lat(figure, ear.received, lost, net, beside);
@@ -1269,12 +1272,11 @@ main(int argc, char **argv)
 	    "send",
 	    OPUS_CODEC_BITRATE / 1000, o.seconds);
 	bench_info(results, "playout",
-	    "a jitter_t per listener (min %d ms), "
-	    "frames put as they arrive, taken at "
-	    "playout ticks every 20 ms of the "
-	    "listener's own phase; the audio "
-	    "device's buffer is not counted",
-	    JITTER_MIN_MS);
+	    "each listener's arrivals put into a jitter_t (min %d ms) when "
+	    "they came, taken at playout ticks every 20 ms, for each phase "
+	    "of the ticks in %d µs steps; the audio device's buffer is not "
+	    "counted",
+	    JITTER_MIN_MS, VOICE_PHASE_US);
 	bench_load(results, "load", "at the start");
 
 	if (voice_reference("before", &cause) != 0)
