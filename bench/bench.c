@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <czmq.h>
@@ -947,9 +950,7 @@ bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N])
 	return 0;
 }
 
-/* CPU time of every thread of the daemon of dir (schedstat: ns on the
- * CPU), or -1. */
-static int64_t
+int64_t
 bench_cpu_ns(const char *dir)
 {
 	int64_t ns[BENCH_THREAD_N];
@@ -1915,4 +1916,267 @@ bench_port(char **cause)
 	}
 	return fail(cause, "no free port of 127.0.0.1 in %d..%d",
 	    BENCH_PORT_LOW, BENCH_PORT_HIGH - 1);
+}
+
+/* --- a program's own nodes and results ------------------------------ */
+
+void
+bench_info(const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	FILE *fp;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if ((fp = fopen(path, "ae")) != NULL) {
+		fprintf(fp, "info\t%s\t%s\n", key, text);
+		fclose(fp);
+	}
+	free(text);
+}
+
+void
+bench_load(const char *results, const char *key, const char *when)
+{
+	char *cause = NULL, *text;
+	size_t len;
+
+	if ((text = read_file("/proc/loadavg", 256, &len, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	text[strcspn(text, " ")] = '\0';
+	bench_info(results, key, "%s (load average of the last minute %s; "
+				 "every program of the benchmark and whatever "
+				 "else runs shares these %ld CPUs and this "
+				 "disk)",
+	    text, when, sysconf(_SC_NPROCESSORS_ONLN));
+	free(text);
+}
+
+int
+bench_node_start(const char *ioed, struct bench_node *n,
+    const struct bench_node *peer, char **cause)
+{
+	for (int tries = 0;; tries++) {
+		char *listen = xasprintf("tcp://127.0.0.1:%d", n->port);
+		char *peer_ep = peer != NULL
+		    ? xasprintf("tcp://127.0.0.1:%d", peer->port)
+		    : NULL;
+		char *argv[] = { (char *)ioed, "-d", n->dir, "-n",
+			(char *)n->name, "--listen", listen, "--no-beacon",
+			peer_ep != NULL ? "--peer" : NULL, peer_ep, NULL };
+		int rc = bench_start(argv, cause);
+
+		free(listen);
+		free(peer_ep);
+		if (rc == 0 || tries == 2)
+			return rc;
+		fprintf(stderr, "%s: starting %s: %s; on another port\n",
+		    bench_prog, n->name, *cause);
+		free(*cause);
+		*cause = NULL;
+		if ((n->port = bench_port(cause)) < 0)
+			return -1;
+	}
+}
+
+int
+bench_exec(char **head, char **args, bool quiet, int64_t wait_us,
+    char **cause)
+{
+	char *argv[64];
+	int n = 0;
+
+	for (int i = 0; head[i] != NULL && n < 63; i++)
+		argv[n++] = head[i];
+	for (int i = 0; args[i] != NULL && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return bench_run(argv, quiet, wait_us, cause);
+}
+
+int
+bench_ioectl(const char *ioectl, const char *dir, char **args, char **cause)
+{
+	char *head[] = { (char *)ioectl, "-d", (char *)dir, NULL };
+
+	return bench_exec(head, args, true, BENCH_SETUP_WAIT_US, cause);
+}
+
+int64_t
+bench_links_up(const char *dir)
+{
+	char *cause = NULL;
+	json_t *r = bench_call(dir, "status", NULL, &cause);
+	json_t *peers = json_object_get(r, "peers");
+	int64_t up = json_is_integer(peers) ? json_integer_value(peers) : -1;
+
+	free(cause);
+	json_decref(r);
+	return up;
+}
+
+/* The directory of the build: $IOE_BUILD_DIR, else the one above this
+ * program's. Caller frees. */
+static char *
+bench_build_dir(void)
+{
+	const char *env = getenv("IOE_BUILD_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return xstrdup(".");
+	exe[n] = '\0';
+	for (int k = 0; k < 2; k++) {
+		char *slash = strrchr(exe, '/');
+
+		if (slash == NULL)
+			return xstrdup(".");
+		*slash = '\0';
+	}
+	return xstrdup(exe[0] != '\0' ? exe : "/");
+}
+
+static int
+bench_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+int
+bench_programs(char **ioed, char **ioectl, char **cause)
+{
+	char *build = bench_build_dir();
+
+	*ioed = xasprintf("%s/src/ioed", build);
+	*ioectl = xasprintf("%s/src/ioectl", build);
+	free(build);
+	if (access(*ioed, X_OK) != 0 || access(*ioectl, X_OK) != 0)
+		return fail(cause, "no '%s' or '%s': build first, or set "
+				   "IOE_BUILD_DIR",
+		    *ioed, *ioectl);
+	return 0;
+}
+
+char *
+bench_tmpdir(char **cause)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = xasprintf("%s/ioe-%s.XXXXXX",
+	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp", bench_prog);
+
+	if (mkdtemp(path) == NULL) {
+		fail(cause, "cannot create '%s': %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+void
+bench_tmpdir_done(const char *path, bool keep)
+{
+	if (path == NULL)
+		return;
+	if (keep)
+		fprintf(stderr, "%s: kept %s\n", bench_prog, path);
+	else
+		nftw(path, bench_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+bench_stop_all(int n, char **dirs)
+{
+	char *cause = NULL;
+
+	for (int i = 0; i < n; i++) {
+		char *pid;
+
+		if (dirs[i] == NULL)
+			continue;
+		pid = xasprintf("%s/ioed.pid", dirs[i]);
+		if (access(pid, F_OK) == 0 && bench_stop(dirs[i], &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", bench_prog, cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(pid);
+	}
+}
+
+/* Whether room is known at dir (*known) and user is in it (*joined). */
+static int
+bench_room_state(const char *dir, const char *room_name, const char *user,
+    bool *known, bool *joined, char **cause)
+{
+	json_t *r = bench_call(dir, "room.list",
+	    json_pack("{s:s}", "user", user), cause), *room;
+	size_t i;
+
+	*known = *joined = false;
+	if (r == NULL)
+		return -1;
+	json_array_foreach(json_object_get(r, "rooms"), i, room) {
+		const char *name = json_string_value(json_object_get(room,
+		    "room"));
+
+		if (name != NULL && strcmp(name, room_name) == 0) {
+			*known = true;
+			*joined = json_is_true(json_object_get(room,
+			    "joined"));
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+int
+bench_room_setup(int n, char **dirs, const char *room, const char *user,
+    const char *topic, int seconds, char **cause)
+{
+	bool known, joined;
+	json_t *r;
+
+	for (int i = 0; i < n; i++)
+		if (bench_user(dirs[i], user, cause) != 0)
+			return -1;
+	if (bench_room_state(dirs[0], room, user, &known, &joined, cause) != 0)
+		return -1;
+	if (!known) {
+		r = bench_call(dirs[0], "room.create",
+		    json_pack("{s:s, s:s, s:s}", "room", room, "topic", topic,
+			"user", user),
+		    cause);
+		if (r == NULL)
+			return -1;
+		json_decref(r);
+	}
+	/* The others can join once the room has reached them. */
+	if (bench_settle(n, dirs, seconds, cause) != 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (bench_room_state(dirs[i], room, user, &known, &joined,
+			cause) != 0)
+			return -1;
+		if (joined)
+			continue;
+		r = bench_call(dirs[i], "room.join",
+		    json_pack("{s:s, s:s}", "room", room, "user", user),
+		    cause);
+		if (r == NULL)
+			return -1;
+		json_decref(r);
+	}
+	return bench_settle(n, dirs, seconds, cause);
 }

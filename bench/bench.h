@@ -296,6 +296,9 @@ enum bench_thread { BENCH_THREAD_MAIN, BENCH_THREAD_IO, BENCH_THREAD_OTHER,
 /* CPU time so far of the daemon of dir, in ns, by thread. Returns 0, or
  * -1 if unknown. */
 int bench_threads_cpu(const char *dir, int64_t ns[BENCH_THREAD_N]);
+/* CPU time so far of every thread of the daemon of dir (schedstat: ns
+ * on the CPU), or -1. */
+int64_t bench_cpu_ns(const char *dir);
 void bench_usage_free(struct bench_usage *u);
 /* A note on what each node spent per entry between a and b, less what
  * the idle rate between i0 and i1 (may be NULL) accounts for; with
@@ -385,6 +388,59 @@ int bench_stop(const char *dir, char **cause);
  * BENCH_PORT_LOW..BENCH_PORT_HIGH - 1, and not given out before by this
  * program. Returns it, or -1 with *cause set. */
 int bench_port(char **cause);
+
+/* --- a program's own nodes and results ------------------------------------
+ * For the programs that start their nodes themselves (bench/files,
+ * bench/voice) rather than from a script. */
+
+/* pki commands, and the links coming up. */
+#define BENCH_SETUP_WAIT_US 30000000
+
+/* A node a program starts on 127.0.0.1. */
+struct bench_node {
+	const char *name;
+	char *dir;
+	int port;		/* it listens on */
+};
+
+/* Starts node n listening on its port, linked to peer (may be NULL). A
+ * port taken since it was found free is replaced, a few times. Returns 0,
+ * or -1 with *cause set. */
+int bench_node_start(const char *ioed, struct bench_node *n,
+    const struct bench_node *peer, char **cause);
+/* Runs the words of head then those of args (both NULL-terminated),
+ * with bench_run. */
+int bench_exec(char **head, char **args, bool quiet, int64_t wait_us,
+    char **cause);
+/* ioectl -d DIR ARGS... with its output silenced. */
+int bench_ioectl(const char *ioectl, const char *dir, char **args,
+    char **cause);
+/* The number of links of the node at dir that are up, or -1. */
+int64_t bench_links_up(const char *dir);
+/* The paths of ioed and ioectl (caller frees both, even on failure), in
+ * the build: $IOE_BUILD_DIR, else the one above this program's. Returns
+ * 0, or -1 with *cause set if either is missing. */
+int bench_programs(char **ioed, char **ioectl, char **cause);
+/* A new directory $TMPDIR/ioe-PROG.XXXXXX (/tmp without TMPDIR). Returns
+ * it (caller frees), or NULL with *cause set. */
+char *bench_tmpdir(char **cause);
+/* Removes the directory at path (may be NULL) and everything under it,
+ * as far as it can; with keep, says where it is instead. */
+void bench_tmpdir_done(const char *path, bool keep);
+/* Stops the daemon of each of the n dirs (NULL: none) that wrote a pid;
+ * failures are said, not returned. */
+void bench_stop_all(int n, char **dirs);
+/* Appends "info KEY TEXT" to the results file at path. */
+void bench_info(const char *path, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* An info line of the load average now, under key; when says when
+ * ("at the start"). */
+void bench_load(const char *results, const char *key, const char *when);
+/* user on each of the n nodes at dirs, all in room, which the first node
+ * creates with topic, and every node holding all of it, each wait
+ * bounded by seconds. Returns 0, or -1 with *cause set. */
+int bench_room_setup(int n, char **dirs, const char *room, const char *user,
+    const char *topic, int seconds, char **cause);
 
 /* --- the ZeroMQ reference ------------------------------------------------ */
 

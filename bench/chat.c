@@ -144,73 +144,6 @@ cmd_rtt(struct chat_opts *o, int argc, char **argv, struct bench_out *out,
 
 /* --- the room ----------------------------------------------------------- */
 
-/* Whether the room is known at dir (*known) and CHAT_USER is in it
- * (*joined). */
-static int
-chat_room_state(const char *dir, bool *known, bool *joined, char **cause)
-{
-	json_t *r = bench_call(dir, "room.list",
-	    json_pack("{s:s}", "user", CHAT_USER), cause), *room;
-	size_t i;
-
-	*known = *joined = false;
-	if (r == NULL)
-		return -1;
-	json_array_foreach(json_object_get(r, "rooms"), i, room) {
-		const char *name = json_string_value(json_object_get(room,
-		    "room"));
-
-		if (name != NULL && strcmp(name, CHAT_ROOM) == 0) {
-			*known = true;
-			*joined = json_is_true(json_object_get(room,
-			    "joined"));
-		}
-	}
-	json_decref(r);
-	return 0;
-}
-
-/* A user on each of the n nodes, all in the room, which the first node
- * creates, and every node holding all of it. */
-static int
-chat_setup(int n, char **dirs, char **cause)
-{
-	bool known, joined;
-	json_t *r;
-
-	for (int i = 0; i < n; i++)
-		if (bench_user(dirs[i], CHAT_USER, cause) != 0)
-			return -1;
-	if (chat_room_state(dirs[0], &known, &joined, cause) != 0)
-		return -1;
-	if (!known) {
-		r = bench_call(dirs[0], "room.create",
-		    json_pack("{s:s, s:s, s:s}", "room", CHAT_ROOM, "topic",
-			"bench/chat", "user", CHAT_USER),
-		    cause);
-		if (r == NULL)
-			return -1;
-		json_decref(r);
-	}
-	/* The others can join once the room has reached them. */
-	if (bench_settle(n, dirs, CHAT_SETTLE_S, cause) != 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (chat_room_state(dirs[i], &known, &joined, cause) != 0)
-			return -1;
-		if (joined)
-			continue;
-		r = bench_call(dirs[i], "room.join",
-		    json_pack("{s:s, s:s}", "room", CHAT_ROOM, "user",
-			CHAT_USER),
-		    cause);
-		if (r == NULL)
-			return -1;
-		json_decref(r);
-	}
-	return bench_settle(n, dirs, CHAT_SETTLE_S, cause);
-}
-
 /* --- one at a time ------------------------------------------------------ */
 
 /* The latencies of the one-at-a-time figure, in µs from the say. */
@@ -535,7 +468,8 @@ cmd_run(struct chat_opts *o, int argc, char **argv, struct bench_out *out,
 
 	if (argc != 3)
 		usage();
-	if (chat_setup(argc, argv, cause) != 0)
+	if (bench_room_setup(argc, argv, CHAT_ROOM, CHAT_USER, "bench/chat",
+		CHAT_SETTLE_S, cause) != 0)
 		goto done;
 	fprintf(stderr, "%s: %s@%s, %s@%s and %s@%s are in room '%s'\n",
 	    bench_prog, CHAT_USER, bench_node_name(argv[0]), CHAT_USER,

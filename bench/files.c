@@ -31,10 +31,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -58,8 +56,6 @@
 #define FILES_COUNT_MAX 1000000
 /* A call that lists or checks every file of a case. */
 #define FILES_LIST_TIMEOUT_MS 120000
-/* pki commands, and the links coming up. */
-#define FILES_SETUP_WAIT_US 30000000
 /* apt-get, when the references' programs are missing. */
 #define FILES_INSTALL_WAIT_US 900000000
 #define FILES_MB 1e6
@@ -190,24 +186,6 @@ files_size_name(uint64_t n)
 
 /* --- the results file ------------------------------------------------- */
 
-static void
-files_info(const char *path, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-	FILE *fp;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if ((fp = fopen(path, "ae")) != NULL) {
-		fprintf(fp, "info\t%s\t%s\n", key, text);
-		fclose(fp);
-	}
-	free(text);
-}
-
 /* The figure KEY.what of case c (all its files), over elapsed_us: its
  * rate in MB/s. */
 static void
@@ -224,26 +202,6 @@ files_row(struct bench_out *out, const struct files_case *c,
 	    ? c->bytes / FILES_MB / (elapsed_us / 1e6)
 	    : 0;
 	free(key);
-}
-
-/* An info line of the load average now, under key. */
-static void
-files_load(const char *results, const char *key, const char *when)
-{
-	char *cause = NULL, *text;
-	size_t len;
-
-	if ((text = read_file("/proc/loadavg", 256, &len, &cause)) == NULL) {
-		free(cause);
-		return;
-	}
-	text[strcspn(text, " ")] = '\0';
-	files_info(results, key, "%s (load average of the last minute %s; "
-				 "every node, Syncthing instance and whatever "
-				 "else runs shares these %ld CPUs and this "
-				 "disk)",
-	    text, when, sysconf(_SC_NPROCESSORS_ONLN));
-	free(text);
 }
 
 /* --- the data ----------------------------------------------------------- */
@@ -327,87 +285,12 @@ done:
 
 /* --- the nodes ------------------------------------------------------------ */
 
-struct files_node {
-	const char *name;
-	char *dir;
-	int port;
-};
-
-/* Starts node n listening on its port, linked to peer (may be NULL). A
- * port taken since it was found free is replaced, a few times. */
-static int
-files_node_start(const char *ioed, struct files_node *n,
-    const struct files_node *peer, char **cause)
-{
-	for (int tries = 0;; tries++) {
-		char *listen = xasprintf("tcp://127.0.0.1:%d", n->port);
-		char *peer_ep = peer != NULL
-		    ? xasprintf("tcp://127.0.0.1:%d", peer->port)
-		    : NULL;
-		char *argv[] = { (char *)ioed, "-d", n->dir, "-n",
-			(char *)n->name, "--listen", listen, "--no-beacon",
-			peer_ep != NULL ? "--peer" : NULL, peer_ep, NULL };
-		int rc = bench_start(argv, cause);
-
-		free(listen);
-		free(peer_ep);
-		if (rc == 0 || tries == 2)
-			return rc;
-		fprintf(stderr, "%s: starting %s: %s; on another port\n",
-		    bench_prog, n->name, *cause);
-		free(*cause);
-		*cause = NULL;
-		if ((n->port = bench_port(cause)) < 0)
-			return -1;
-	}
-}
-
-/* Runs the words of head then those of args (both NULL-terminated),
- * with bench_run. */
-static int
-files_exec(char **head, char **args, bool quiet, int64_t wait_us,
-    char **cause)
-{
-	char *argv[64];
-	int n = 0;
-
-	for (int i = 0; head[i] != NULL && n < 63; i++)
-		argv[n++] = head[i];
-	for (int i = 0; args[i] != NULL && n < 63; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return bench_run(argv, quiet, wait_us, cause);
-}
-
-/* ioectl -d DIR ARGS... with its output silenced. */
-static int
-files_ioectl(const char *ioectl, const char *dir, char **args, char **cause)
-{
-	char *head[] = { (char *)ioectl, "-d", (char *)dir, NULL };
-
-	return files_exec(head, args, true, FILES_SETUP_WAIT_US, cause);
-}
-
-/* The number of links of the node at dir that are up, or -1. */
-static int64_t
-files_links_up(const char *dir)
-{
-	char *cause = NULL;
-	json_t *r = bench_call(dir, "status", NULL, &cause);
-	json_t *peers = json_object_get(r, "peers");
-	int64_t up = json_is_integer(peers) ? json_integer_value(peers) : -1;
-
-	free(cause);
-	json_decref(r);
-	return up;
-}
-
 /* alpha issues bravo's certificate; then both start, bravo linked to
  * alpha, and the clock may run once the link is up on both sides and
  * both hold the same entries. */
 static int
-files_nodes_up(const char *ioed, const char *ioectl, struct files_node *a,
-    struct files_node *b, char **cause)
+files_nodes_up(const char *ioed, const char *ioectl, struct bench_node *a,
+    struct bench_node *b, char **cause)
 {
 	char *init[] = { "pki", "init", "--mesh", "bench", NULL };
 	char *issue[] = { "pki", "issue", (char *)b->name, "--out", b->dir,
@@ -417,27 +300,27 @@ files_nodes_up(const char *ioed, const char *ioectl, struct files_node *a,
 	if (mkdir(a->dir, 0700) != 0)
 		return fail(cause, "cannot create '%s': %s", a->dir,
 		    strerror(errno));
-	if (files_node_start(ioed, a, NULL, cause) != 0 ||
-	    files_ioectl(ioectl, a->dir, init, cause) != 0 ||
-	    files_ioectl(ioectl, a->dir, issue, cause) != 0 ||
+	if (bench_node_start(ioed, a, NULL, cause) != 0 ||
+	    bench_ioectl(ioectl, a->dir, init, cause) != 0 ||
+	    bench_ioectl(ioectl, a->dir, issue, cause) != 0 ||
 	    bench_stop(a->dir, cause) != 0)
 		return -1;
-	if (files_node_start(ioed, a, NULL, cause) != 0 ||
-	    files_node_start(ioed, b, a, cause) != 0 ||
+	if (bench_node_start(ioed, a, NULL, cause) != 0 ||
+	    bench_node_start(ioed, b, a, cause) != 0 ||
 	    bench_user(a->dir, FILES_USER, cause) != 0)
 		return -1;
 	t0 = time_mono_us();
-	deadline = t0 + FILES_SETUP_WAIT_US;
-	while (files_links_up(a->dir) < 1 || files_links_up(b->dir) < 1) {
+	deadline = t0 + BENCH_SETUP_WAIT_US;
+	while (bench_links_up(a->dir) < 1 || bench_links_up(b->dir) < 1) {
 		if (time_mono_us() >= deadline || zsys_interrupted)
 			return fail(cause, "the link between %s and %s is not "
 					   "up after %d s",
-			    a->name, b->name, FILES_SETUP_WAIT_US / 1000000);
+			    a->name, b->name, BENCH_SETUP_WAIT_US / 1000000);
 		usleep(100000);
 	}
 	fprintf(stderr, "%s: %s - %s linked after %.2f s\n", bench_prog,
 	    a->name, b->name, (time_mono_us() - t0) / 1e6);
-	return bench_settle(2, files_dirs, FILES_SETUP_WAIT_US / 1000000,
+	return bench_settle(2, files_dirs, BENCH_SETUP_WAIT_US / 1000000,
 	    cause);
 }
 
@@ -843,7 +726,7 @@ files_in(const struct bench_usage *a, const struct bench_usage *b, int i)
 struct files_run {
 	const struct files_opts *o;
 	const char *ioed;
-	struct files_node *nodes;	/* alpha, bravo */
+	struct bench_node *nodes;	/* alpha, bravo */
 	struct bench_out *out;
 };
 
@@ -921,7 +804,7 @@ files_run_case(struct files_run *run, const struct files_case *c,
 		fprintf(stderr, "%s: %s: starting %s again\n", bench_prog,
 		    c->label, b);
 		t0 = time_mono_us();
-		if (files_node_start(run->ioed, &run->nodes[1], &run->nodes[0],
+		if (bench_node_start(run->ioed, &run->nodes[1], &run->nodes[0],
 			cause) != 0)
 			goto done;
 		t_ready = time_mono_us();
@@ -1167,65 +1050,11 @@ files_report(const char *path, struct files_case *cases, size_t ncases)
 
 /* --- main ----------------------------------------------------------------- */
 
-static int
-files_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void
 files_cleanup(void)
 {
-	char *cause = NULL;
-
-	for (int i = 0; i < 2; i++) {
-		char *pid;
-
-		if (files_dirs[i] == NULL)
-			continue;
-		pid = xasprintf("%s/ioed.pid", files_dirs[i]);
-		if (access(pid, F_OK) == 0 &&
-		    bench_stop(files_dirs[i], &cause) != 0) {
-			fprintf(stderr, "%s: %s\n", bench_prog, cause);
-			free(cause);
-			cause = NULL;
-		}
-		free(pid);
-	}
-	if (files_tmp == NULL)
-		return;
-	if (files_keep)
-		fprintf(stderr, "%s: kept %s\n", bench_prog, files_tmp);
-	else
-		nftw(files_tmp, files_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The directory of the build: $IOE_BUILD_DIR, else the one above this
- * program's. Caller frees. */
-static char *
-files_build_dir(void)
-{
-	const char *env = getenv("IOE_BUILD_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env != NULL && *env != '\0')
-		return xstrdup(env);
-	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
-		return xstrdup(".");
-	exe[n] = '\0';
-	for (int k = 0; k < 2; k++) {
-		char *slash = strrchr(exe, '/');
-
-		if (slash == NULL)
-			return xstrdup(".");
-		*slash = '\0';
-	}
-	return xstrdup(exe[0] != '\0' ? exe : "/");
+	bench_stop_all(2, files_dirs);
+	bench_tmpdir_done(files_tmp, files_keep);
 }
 
 /* Runs the helper with args; its output goes to ours. */
@@ -1234,7 +1063,7 @@ files_helper(const char *helper, char **args, int64_t wait_us, char **cause)
 {
 	char *head[] = { "/bin/sh", (char *)helper, NULL };
 
-	return files_exec(head, args, false, wait_us, cause);
+	return bench_exec(head, args, false, wait_us, cause);
 }
 
 static int
@@ -1354,12 +1183,12 @@ main(int argc, char **argv)
 		.clients = 2, .seconds = 600, .tcp_seconds = 5,
 		.syncthing = true, .tcp = true };
 	struct files_case cases[2];
-	struct files_node nodes[2] = { { .name = "alpha" },
+	struct bench_node nodes[2] = { { .name = "alpha" },
 		{ .name = "bravo" } };
 	struct bench_out out;
 	size_t ncases = 0;
-	char *build, *ioed, *ioectl, *helper, *results, *cause = NULL;
-	const char *src, *tmpdir;
+	char *ioed, *ioectl, *helper, *results, *cause = NULL;
+	const char *src;
 	char *failed = xstrdup("");
 	int opt, rc = 1;
 
@@ -1417,16 +1246,11 @@ main(int argc, char **argv)
 	}
 	files_keep = o.keep;
 
-	build = files_build_dir();
-	ioed = xasprintf("%s/src/ioed", build);
-	ioectl = xasprintf("%s/src/ioectl", build);
 	src = getenv("IOE_SOURCE_DIR");
 	helper = xasprintf("%s/bench/files-syncthing.sh",
 	    src != NULL && *src != '\0' ? src : BENCH_SRCDIR);
-	if (access(ioed, X_OK) != 0 || access(ioectl, X_OK) != 0) {
-		fprintf(stderr, "%s: no '%s' or '%s': build first, or set "
-				"IOE_BUILD_DIR\n",
-		    bench_prog, ioed, ioectl);
+	if (bench_programs(&ioed, &ioectl, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", bench_prog, cause);
 		return 1;
 	}
 	if ((o.syncthing || o.tcp) && access(helper, R_OK) != 0) {
@@ -1435,12 +1259,8 @@ main(int argc, char **argv)
 		    bench_prog, helper);
 		return 1;
 	}
-	tmpdir = getenv("TMPDIR");
-	files_tmp = xasprintf("%s/ioe-files.XXXXXX",
-	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp");
-	if (mkdtemp(files_tmp) == NULL) {
-		fprintf(stderr, "%s: cannot create '%s': %s\n", bench_prog,
-		    files_tmp, strerror(errno));
+	if ((files_tmp = bench_tmpdir(&cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", bench_prog, cause);
 		return 1;
 	}
 	/* Before any thread: czmq sets up its context and the SIGINT
@@ -1480,20 +1300,20 @@ main(int argc, char **argv)
 				sysname[strcspn(sysname, "\n")] = '\0';
 			fclose(fp);
 		}
-		files_info(results, "machine", "%ld CPUs, Linux %s, the data "
+		bench_info(results, "machine", "%ld CPUs, Linux %s, the data "
 					       "and every node's directory "
 					       "under %s",
 		    sysconf(_SC_NPROCESSORS_ONLN), sysname, files_tmp);
-		files_info(results, "nodes", "alpha and bravo: ioed on "
+		bench_info(results, "nodes", "alpha and bravo: ioed on "
 					     "127.0.0.1, --no-beacon, "
 					     "store.sync full (the default); "
 					     "bravo links to alpha");
-		files_info(results, "put", "%d control client%s on alpha at "
+		bench_info(results, "put", "%d control client%s on alpha at "
 					   "once, each chunk read, hashed and "
 					   "sent with files.chunk.put, then "
 					   "files.put",
 		    o.clients, o.clients == 1 ? "" : "s");
-		files_info(results, "timing", "ioe replication: until "
+		bench_info(results, "timing", "ioe replication: until "
 					      "bravo's status shows every "
 					      "file and every chunk on disk "
 					      "(polled every %d ms), from "
@@ -1507,7 +1327,7 @@ main(int argc, char **argv)
 				  "start, stopped during their put");
 	}
 
-	files_load(results, "load", "at the start");
+	bench_load(results, "load", "at the start");
 
 	/* The references' programs, installed if missing. */
 	if (o.tcp || o.syncthing) {
@@ -1521,7 +1341,7 @@ main(int argc, char **argv)
 			free(cause);
 			cause = NULL;
 			o.tcp = o.syncthing = false;
-			files_info(results, "reference", "none: iperf3 or "
+			bench_info(results, "reference", "none: iperf3 or "
 							 "syncthing missing "
 							 "and not installed");
 		}
@@ -1595,7 +1415,7 @@ main(int argc, char **argv)
 		cause = xstrdup("interrupted");
 		goto done;
 	}
-	files_load(results, "load after", "at the end");
+	bench_load(results, "load after", "at the end");
 	files_report(results, cases, ncases);
 	if (*failed != '\0')
 		fprintf(stderr, "%s: failed:%s\n", bench_prog, failed);
@@ -1615,6 +1435,5 @@ done:
 	free(helper);
 	free(ioed);
 	free(ioectl);
-	free(build);
 	return rc;
 }
