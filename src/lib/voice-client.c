@@ -1204,6 +1204,18 @@ voice_actor(zsock_t *pipe, void *args)
 	actor_destroy(&a);
 }
 
+/* Waits for the actor's answer, through signals (the actor answers
+ * within VOICE_ANSWER_MS). Returns 0, or -1 if the actor is gone. */
+static int
+voice_client_answer(voice_client_t *self, int *rc, char **text)
+{
+	while (zsock_recv(self->actor, "is", rc, text) != 0) {
+		if (zmq_errno() != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
 /* Sends a command to the actor and waits for its answer. Returns its rc,
  * with *text its text (caller frees). */
 static int
@@ -1217,7 +1229,7 @@ voice_client_ask(
 		zsock_send(self->actor, "ss", cmd, arg);
 	else
 		zsock_send(self->actor, "s", cmd);
-	if (zsock_recv(self->actor, "is", &rc, text) != 0) {
+	if (voice_client_answer(self, &rc, text) != 0) {
 		*text = xstrdup("the voice session ended");
 		return -1;
 	}
@@ -1382,7 +1394,7 @@ voice_client_talk(
 		return VOICE_TALK_ERROR;
 	}
 	zsock_send(self->actor, "sp", "TALK", req);
-	if (zsock_recv(self->actor, "is", &rc, &text) != 0)
+	if (voice_client_answer(self, &rc, &text) != 0)
 		text = xstrdup("the voice session ended");
 	if (rc == VOICE_TALK_BUSY) {
 		*holder = text;
@@ -1415,8 +1427,8 @@ voice_client_state(voice_client_t *self, voice_client_state_t *state)
  * by dave@d; else granted as stream 7, and each FRAME is counted and sent
  * back to the listeners of its room as bob@b's stream 9. "REPORT" on the
  * pipe answers frames, sequence errors, STOPs, STATS and PINGs. */
-static void
-fake_daemon(zsock_t *pipe, void *args)
+void
+voice_client_fake_daemon(zsock_t *pipe, void *args)
 {
 	zsock_t *router = zsock_new(ZMQ_ROUTER);
 	zframe_t *listener = NULL;
@@ -1635,7 +1647,7 @@ voice_client_test(bool verbose)
 	assert(voice_client_dbfs(pcm, samples) > -16);
 
 	endpoint = xasprintf("ipc://%s/voice", dir);
-	fake = zactor_new(fake_daemon, endpoint);
+	fake = zactor_new(voice_client_fake_daemon, endpoint);
 	vc = voice_client_new(dir, NULL, 0, &cause);
 	assert(vc != NULL);
 	voice_client_state(vc, &st);
@@ -1713,7 +1725,7 @@ voice_client_test(bool verbose)
 	assert(loud > -20);
 	/* The last second is silence. */
 	assert(w->frames > 16000 &&
-	    voice_client_dbfs(w->samples + w->frames - 16000, 16000) < -60);
+	       voice_client_dbfs(w->samples + w->frames - 16000, 16000) < -60);
 	wav_destroy(&w);
 
 	voice_client_destroy(&vc);

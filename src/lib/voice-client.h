@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <czmq.h>
+
 #include "jitter.h"
 
 #define VOICE_SOCKET_NAME    "voice"
@@ -148,6 +150,15 @@ int16_t *voice_client_read_wav(
 
 /* RMS of samples in dB relative to full scale; -100 for silence. */
 double voice_client_dbfs(const int16_t *pcm, size_t samples);
+
+/* For tests: a fake daemon, as an actor (zactor_new(voice_client_fake_daemon,
+ * endpoint)) binding a ROUTER on endpoint. TALK in "busy" is refused
+ * (carol@c holds the floor), in "pre" granted then preempted by dave@d,
+ * else granted as stream 7 with a FLOOR; each FRAME is counted and sent
+ * to the last client that listened to its room as bob@b's stream 9.
+ * "REPORT" on the pipe answers five ints: frames, sequence errors,
+ * STOPs, STATS and PINGs. */
+void voice_client_fake_daemon(zsock_t *pipe, void *endpoint);
 
 void voice_client_test(bool verbose);
 

@@ -26,6 +26,9 @@
  *   test-tool voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED [JITTER_MS]
  *       Opus encoding, LOSS_PCT of the packets dropped at random, the
  *       jitter buffer, decoding with FEC or PLC (t/helper/test-voice.c)
+ *   test-tool voice-fake-daemon DIR
+ *       a fake daemon on ipc://DIR/voice (voice-client.h) until SIGTERM;
+ *       then prints "frames N seq_errors N stops N stats N pings N"
  */
 #include "config.h"
 
@@ -486,12 +489,14 @@ main(int argc, char **argv)
 		return test_voice_roundtrip(argv[2], argv[3],
 		    (unsigned)atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 10),
 		    argc > 6 ? (unsigned)atoi(argv[6]) : 10);
+	if (argc == 3 && strcmp(argv[1], "voice-fake-daemon") == 0)
+		return test_voice_fake_daemon(argv[2]);
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
 			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
 			"audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]] "
 			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
-			"[JITTER_MS]\n");
+			"[JITTER_MS] | voice-fake-daemon DIR\n");
 	return 2;
 }

@@ -10,5 +10,6 @@ int test_audio_capture(const char *path, double seconds, unsigned rate,
 int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms);
 int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
     uint32_t seed, unsigned jitter_ms);
+int test_voice_fake_daemon(const char *dir);
 
 #endif

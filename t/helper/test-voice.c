@@ -13,6 +13,7 @@
 #include "opus-codec.h"
 #include "test-tool.h"
 #include "util.h"
+#include "voice-client.h"
 #include "wav.h"
 
 static int
@@ -326,4 +327,23 @@ done:
 	free(pkts);
 	free(pad);
 	return rc;
+}
+
+int
+test_voice_fake_daemon(const char *dir)
+{
+	char *endpoint = xasprintf("ipc://%s/voice", dir);
+	int frames = 0, seq_errors = 0, stops = 0, stats = 0, pings = 0;
+	zactor_t *fake = zactor_new(voice_client_fake_daemon, endpoint);
+
+	/* czmq's handler sets zsys_interrupted on SIGINT and SIGTERM. */
+	while (!zsys_interrupted)
+		zclock_sleep(20);
+	zstr_send(fake, "REPORT");
+	zsock_recv(fake, "iiiii", &frames, &seq_errors, &stops, &stats, &pings);
+	zactor_destroy(&fake);
+	printf("frames %d seq_errors %d stops %d stats %d pings %d\n", frames,
+	    seq_errors, stops, stats, pings);
+	free(endpoint);
+	return 0;
 }
