@@ -25,18 +25,22 @@ wav_seconds () {
 	soxi -D "$1"
 }
 
+# fake_start: a fake daemon on node/voice, its pid in fake.pid
 fake_start () {
 	mkdir -p node &&
-	test-tool voice-fake-daemon "$TRASH_DIRECTORY/node" >fake.out 2>&1 &
+	test_path_is_missing node/voice &&
+	{ test-tool voice-fake-daemon "$TRASH_DIRECTORY/node" >fake.out 2>&1 & } &&
 	echo $! >fake.pid &&
 	test_atexit "kill \$(cat '$TRASH_DIRECTORY/fake.pid') 2>/dev/null" &&
 	wait_until 5 "test -S node/voice"
 }
 
-# fake_stop: stops the fake daemon; fake.out says what it saw
+# fake_stop: stops the fake daemon; fake.out says what it saw. It prints
+# that once its socket is closed and the file removed.
 fake_stop () {
 	kill -TERM $(cat fake.pid) &&
 	wait_until 5 "grep -q ^frames fake.out" &&
+	test_path_is_missing node/voice &&
 	cat fake.out
 }
 
@@ -194,6 +198,16 @@ test_expect_success 'listen: a device that cannot open is an error without --rec
 	fake_start &&
 	test_expect_code 1 ioectl -d node listen --device no-such-device --duration 1 ops 2>err &&
 	grep "^ioectl: cannot play: no audio device" err &&
+	fake_stop
+'
+
+test_expect_success 'listen: the daemon refusing the room is exit 1, in its words' '
+	fake_start &&
+	test_expect_code 1 ioectl -d node listen --device none --record n.wav nope 2>err &&
+	test_cmp - err <<-\EOT &&
+	ioectl: no room '\''nope'\''
+	EOT
+	test_path_is_missing n.wav &&
 	fake_stop
 '
 

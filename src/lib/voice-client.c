@@ -773,6 +773,24 @@ actor_answers(actor_t *a, const char *cmd)
 	       strcmp(cmd, pending_names[a->pending]) == 0;
 }
 
+/* The command waited for failed (ERROR, or no answer): undoes what it
+ * began and tells the caller why. */
+static void
+actor_refused(actor_t *a, const char *why)
+{
+	if (a->pending == PENDING_TALK) {
+		zactor_destroy(&a->capture);
+		talk_req_destroy(&a->talk_req);
+	}
+	if (a->pending == PENDING_LISTEN) {
+		/* The room appended last is the one refused. */
+		zlist_remove(a->rooms, zlist_last(a->rooms));
+		actor_ticks_check(a);
+	}
+	a->pending = PENDING_NONE;
+	actor_reply(a, -1, why);
+}
+
 static void
 actor_on_daemon(actor_t *a, int64_t now)
 {
@@ -806,16 +824,8 @@ actor_on_daemon(actor_t *a, int64_t now)
 		arg = zmsg_popstr(msg);  /* command */
 		arg2 = zmsg_popstr(msg); /* code */
 		arg3 = zmsg_popstr(msg); /* message */
-		if (actor_answers(a, arg)) {
-			if (a->pending == PENDING_TALK) {
-				zactor_destroy(&a->capture);
-				talk_req_destroy(&a->talk_req);
-			}
-			a->pending = PENDING_NONE;
-			cause =
-			    xasprintf("%s", arg3 != NULL ? arg3 : "refused");
-			actor_reply(a, VOICE_TALK_ERROR, cause);
-		}
+		if (actor_answers(a, arg))
+			actor_refused(a, arg3 != NULL ? arg3 : "refused");
 	} else if (strcmp(cmd, "GRANTED") == 0) {
 		arg = zmsg_popstr(msg);
 		if (a->pending == PENDING_TALK && msg_pop_u32(msg, &stream)) {
@@ -1102,12 +1112,7 @@ actor_timers(actor_t *a, int64_t now)
 		        : xasprintf("the daemon did not answer %s within %d s",
 		              pending_names[a->pending],
 		              VOICE_ANSWER_MS / 1000);
-		if (a->pending == PENDING_TALK) {
-			zactor_destroy(&a->capture);
-			talk_req_destroy(&a->talk_req);
-		}
-		a->pending = PENDING_NONE;
-		actor_reply(a, -1, why);
+		actor_refused(a, why);
 		free(why);
 	}
 	actor_talk_due(a, now);
@@ -1471,8 +1476,13 @@ voice_client_fake_daemon(zsock_t *pipe, void *args)
 			zmsg_addstr(out, "WELCOME");
 			zmsg_addstr(out, "fake");
 			zmsg_addstr(out, "00ff");
+		} else if (strcmp(cmd, "LISTEN") == 0 &&
+		           strcmp((a1 = zmsg_popstr(msg)), "nope") == 0) {
+			zmsg_addstr(out, "ERROR");
+			zmsg_addstr(out, "LISTEN");
+			zmsg_addstr(out, "not_found");
+			zmsg_addstr(out, "no room 'nope'");
 		} else if (strcmp(cmd, "LISTEN") == 0) {
-			a1 = zmsg_popstr(msg);
 			snprintf(listen_room, sizeof listen_room, "%s", a1);
 			zframe_destroy(&listener);
 			listener = zframe_dup(id);
@@ -1660,6 +1670,10 @@ voice_client_test(bool verbose)
 	rec0 = time_mono_us();
 	assert(voice_client_record(vc, path, &cause) == 0);
 	assert(voice_client_listen(vc, "ops", &cause) == 0);
+	assert(voice_client_listen(vc, "nope", &cause) == -1);
+	assert(strcmp(cause, "no room 'nope'") == 0);
+	free(cause);
+	cause = NULL;
 
 	t0 = time_mono_us();
 	assert(voice_client_talk(vc,

@@ -153,8 +153,9 @@ double voice_client_dbfs(const int16_t *pcm, size_t samples);
 
 /* For tests: a fake daemon, as an actor (zactor_new(voice_client_fake_daemon,
  * endpoint)) binding a ROUTER on endpoint. TALK in "busy" is refused
- * (carol@c holds the floor), in "pre" granted then preempted by dave@d,
- * else granted as stream 7 with a FLOOR; each FRAME is counted and sent
+ * (carol@c holds the floor), in "pre" granted then preempted by dave@d;
+ * LISTEN to "nope" is answered ERROR not_found; any other TALK is
+ * granted as stream 7 with a FLOOR; each FRAME is counted and sent
  * to the last client that listened to its room as bob@b's stream 9.
  * "REPORT" on the pipe answers five ints: frames, sequence errors,
  * STOPs, STATS and PINGs. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audio-dev.h"
 #include "jitter.h"
@@ -332,7 +333,7 @@ done:
 int
 test_voice_fake_daemon(const char *dir)
 {
-	char *endpoint = xasprintf("ipc://%s/voice", dir);
+	char *endpoint = xasprintf("ipc://%s/voice", dir), *path;
 	int frames = 0, seq_errors = 0, stops = 0, stats = 0, pings = 0;
 	zactor_t *fake = zactor_new(voice_client_fake_daemon, endpoint);
 
@@ -342,8 +343,16 @@ test_voice_fake_daemon(const char *dir)
 	zstr_send(fake, "REPORT");
 	zsock_recv(fake, "iiiii", &frames, &seq_errors, &stops, &stats, &pings);
 	zactor_destroy(&fake);
+	/* The context's end may remove the socket file: have it done, and
+	 * the file gone, before saying so, so that the next fake daemon's
+	 * is never removed. */
+	zsys_shutdown();
+	path = xasprintf("%s/voice", dir);
+	unlink(path);
+	free(path);
 	printf("frames %d seq_errors %d stops %d stats %d pings %d\n", frames,
 	    seq_errors, stops, stats, pings);
+	fflush(stdout);
 	free(endpoint);
 	return 0;
 }
