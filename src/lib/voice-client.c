@@ -1310,6 +1310,7 @@ voice_client_destroy(voice_client_t **self_p)
 	free(self->dir);
 	free(self->user);
 	free(self->endpoint);
+	free(self->record_path);
 	free(self);
 	*self_p = NULL;
 }
