@@ -211,6 +211,49 @@ test_expect_success 'listen: the daemon refusing the room is exit 1, in its word
 	fake_stop
 '
 
+# voice_status RESULT.json: voice status against a control socket that
+# answers RESULT.json (the daemon's voice.status is the lead's)
+voice_status () {
+	rm -rf ctl && mkdir ctl &&
+	{ test-tool ctl-fake "$TRASH_DIRECTORY/ctl" "$1" & } &&
+	test_atexit "kill $! 2>/dev/null" &&
+	wait_until 5 "test -S ctl/ctl" &&
+	shift &&
+	ioectl -d ctl voice status "$@"
+}
+
+test_expect_success 'voice status prints rooms, streams and clients' '
+	cat >full.json <<-\EOF &&
+	{"rooms":[{"room":"ops","floor":{"talker":"alice@a","stream":3,"emergency":true,"since_ms":1500},"listeners":[{"user":"bob","node":"b"},{"user":"carol","node":"c"}],"recording":true},{"room":"log","floor":null,"listeners":[],"recording":false}],
+	 "streams":[{"room":"ops","talker":"alice@a","stream":3,"emergency":true,"call":false,"frames":120,"lost":2,"duplicates":1,"hops":2,"latency_ms":12,"age_ms":2400}],
+	 "clients":[{"user":"bob","rooms":["ops"],"talking":null,"streams":[{"stream":3,"talker":"alice@a","target_ms":60,"depth_ms":40,"received":118,"lost":2,"late":0,"concealed":1,"latency_ms":14}]},{"user":"dave","rooms":[],"talking":{"room":"log","stream":5},"streams":[]}]}
+	EOF
+	voice_status full.json >out &&
+	cat out &&
+	grep "^  ops  *floor: alice@a (emergency) for 1.5 s, recording$" out &&
+	grep "^  *listeners: bob@b, carol@c$" out &&
+	grep "^  log  *floor: free$" out &&
+	grep "^  ops  *alice@a  *3  *120  *2  *1  *2  *12ms  *2.4s emergency$" out &&
+	grep "^  bob: listens to ops$" out &&
+	grep "^    alice@a  *stream 3: depth 40/60 ms, 118 received, 2 lost, 0 late, 1 concealed, latency 14 ms$" out &&
+	grep "^  dave: listens to nothing; talks in log (stream 5)$" out &&
+	voice_status full.json --json >json &&
+	grep "^{\"rooms\":\[{\"room\":\"ops\"" json
+'
+
+test_expect_success 'voice status: missing keys do not stop it' '
+	echo "{\"rooms\":[{\"floor\":{}},{}],\"streams\":[{}],\"clients\":[{\"rooms\":[1,null],\"streams\":[{}]}]}" >partial.json &&
+	voice_status partial.json >out &&
+	cat out &&
+	echo "{}" >empty.json &&
+	voice_status empty.json >out &&
+	test_cmp - out <<-\EOF
+	rooms: none
+	streams: none
+	clients: none
+	EOF
+'
+
 test_expect_success MANDOC 'the voice usages are in ioectl(1) as written' '
 	mandoc -T ascii -O width=200 "$TEST_DIRECTORY/../man/ioectl.1" | col -b >man.txt &&
 	for c in ptt listen "voice status"

@@ -29,6 +29,8 @@
  *   test-tool voice-fake-daemon DIR
  *       a fake daemon on ipc://DIR/voice (voice-client.h) until SIGTERM;
  *       then prints "frames N seq_errors N stops N stats N pings N"
+ *   test-tool ctl-fake DIR RESULT.json
+ *       answers one control request on DIR/ctl with RESULT.json's result
  */
 #include "config.h"
 
@@ -489,6 +491,8 @@ main(int argc, char **argv)
 		return test_voice_roundtrip(argv[2], argv[3],
 		    (unsigned)atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 10),
 		    argc > 6 ? (unsigned)atoi(argv[6]) : 10);
+	if (argc == 4 && strcmp(argv[1], "ctl-fake") == 0)
+		return test_ctl_fake(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "voice-fake-daemon") == 0)
 		return test_voice_fake_daemon(argv[2]);
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
@@ -497,6 +501,7 @@ main(int argc, char **argv)
 			"audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]] "
 			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
-			"[JITTER_MS] | voice-fake-daemon DIR\n");
+			"[JITTER_MS] | voice-fake-daemon DIR | ctl-fake DIR "
+			"RESULT.json\n");
 	return 2;
 }

@@ -11,5 +11,6 @@ int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms);
 int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
     uint32_t seed, unsigned jitter_ms);
 int test_voice_fake_daemon(const char *dir);
+int test_ctl_fake(const char *dir, const char *result_path);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "audio-dev.h"
 #include "jitter.h"
 #include "opus-codec.h"
@@ -353,6 +355,52 @@ test_voice_fake_daemon(const char *dir)
 	printf("frames %d seq_errors %d stops %d stats %d pings %d\n", frames,
 	    seq_errors, stops, stats, pings);
 	fflush(stdout);
+	free(endpoint);
+	return 0;
+}
+
+int
+test_ctl_fake(const char *dir, const char *result_path)
+{
+	char *endpoint = xasprintf("ipc://%s/ctl", dir), *cause = NULL;
+	size_t len;
+	char *text = read_file(result_path, 1 << 20, &len, &cause);
+	zsock_t *router = zsock_new(ZMQ_ROUTER);
+	json_t *result;
+
+	if (text == NULL || (result = json_loads(text, 0, NULL)) == NULL) {
+		fprintf(stderr, "test-tool: %s\n",
+		    cause != NULL ? cause : "not JSON");
+		return 1;
+	}
+	if (zsock_bind(router, "%s", endpoint) != 0) {
+		fprintf(stderr, "test-tool: cannot bind '%s'\n", endpoint);
+		return 1;
+	}
+	/* One reply, then quit. */
+	{
+		zmsg_t *msg = zmsg_recv(router);
+		zframe_t *id = zmsg_pop(msg), *empty = zmsg_pop(msg);
+		char *req = zmsg_popstr(msg);
+		json_t *r = json_loads(req, 0, NULL), *reply;
+		char *out;
+
+		reply = json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
+		    "result", result);
+		out = json_dumps(reply, JSON_COMPACT);
+		zframe_send(&id, router, ZFRAME_MORE);
+		zframe_send(&empty, router, ZFRAME_MORE);
+		zstr_send(router, out);
+		free(out);
+		free(req);
+		json_decref(r);
+		json_decref(reply);
+		zmsg_destroy(&msg);
+	}
+	zclock_sleep(100);
+	zsock_destroy(&router);
+	json_decref(result);
+	free(text);
 	free(endpoint);
 	return 0;
 }
