@@ -162,6 +162,21 @@ test_expect_success SOX 'SIGTERM ends listen cleanly: the recording is written' 
 	at_least $secs 0.5 && at_least 1.5 $secs
 '
 
+test_expect_success SOX 'SIGINT ends ptt cleanly: the stream is stopped' '
+	sox -n -r 16000 -c 1 -b 16 -e signed-integer long.wav synth 5 sine 300 vol 0.3 &&
+	fake_start &&
+	ioectl -d node ptt --file long.wav ops 2>err &
+	ppid=$! &&
+	sleep 0.5 &&
+	kill -INT $ppid &&
+	wait $ppid &&
+	fake_stop &&
+	test_must_be_empty err &&
+	grep "^frames [0-9]* seq_errors 0 stops 1 " fake.out &&
+	read -r _ n _ <fake.out &&
+	test $n -ge 5 && test $n -lt 100
+'
+
 # ALSA's file plugin: the default device captures from in.raw and plays
 # into out.raw (t8000-audio-dev.sh)
 alsa_conf () {
