@@ -93,7 +93,9 @@ test_expect_success 'a second talker is refused while the first holds the floor,
 test_expect_success 'an emergency preempts the holder, and every node agrees' '
 	{ raw a ops alice ptt normal 4 >normal.out; echo $? >normal.rc; } &
 
-	wait_until 5 "test \"\$(holder c ops)\" = alice@a" &&
+	# (not "&&" before "&": that would run the whole list in the
+	# background)
+	wait_until 5 "test \"\$(holder c ops)\" = alice@a" || return 1
 	raw c ops carol ptt emergency 2 >emerg.out &
 
 	wait_until 5 "grep PREEMPTED normal.out" &&
@@ -109,7 +111,7 @@ test_expect_success 'an emergency preempts the holder, and every node agrees' '
 '
 
 test_expect_success 'two talkers who press apart (b down) get one winner once b is back, the same on every node' '
-	ioed_stop b &&
+	ioed_stop b || return 1
 	{ raw a ops alice ptt normal 8 >race.a; echo $? >race.a.rc; } &
 	{ raw c ops carol ptt normal 8 >race.c; echo $? >race.c.rc; } &
 	wait_until 5 "grep ^GRANTED race.a && grep ^GRANTED race.c" &&
@@ -153,7 +155,8 @@ test_expect_success 'a hostile neighbour flooding made-up talkers and malformed 
 	test "$n" -le 1024 &&
 	test $(grep -c "streams or rooms are known already" b/ioed.log) -le 3 &&
 	grep "malformed message from" b/ioed.log &&
-	wait_until 20 "test \$(vstatus b | jq \".streams | length\") -lt 1024" &&
+	wait_until 20 "test \$(vstatus b | jq \".streams | length\") -lt 1024" ||
+		return 1
 	raw c ops carol listen normal 3 >l5.out &
 	wait_until 10 "ioectl -d a --json map | jq -e \".nodes[] | select(.name == \\\"c\\\") | .voice.ops\"" &&
 	raw a ops alice ptt normal 1 >t5.out &&

@@ -24,10 +24,12 @@ const struct ioectl_cmd *const cmd_table[] = {
 	&cmd_history_entry,
 	&cmd_journal_entry,
 	&cmd_ledger_entry,
+	&cmd_listen_entry,
 	&cmd_map_entry,
 	&cmd_msg_entry,
 	&cmd_peers_entry,
 	&cmd_pki_entry,
+	&cmd_ptt_entry,
 	&cmd_role_entry,
 	&cmd_room_entry,
 	&cmd_say_entry,
@@ -37,6 +39,7 @@ const struct ioectl_cmd *const cmd_table[] = {
 	&cmd_user_entry,
 	&cmd_verify_entry,
 	&cmd_version_entry,
+	&cmd_voice_entry,
 	NULL,
 };
 

@@ -56,6 +56,7 @@ extern const struct ioectl_cmd cmd_alerts_entry;
 extern const struct ioectl_cmd cmd_files_entry;
 extern const struct ioectl_cmd cmd_help_entry;
 extern const struct ioectl_cmd cmd_history_entry;
+extern const struct ioectl_cmd cmd_listen_entry;
 extern const struct ioectl_cmd cmd_msg_entry;
 extern const struct ioectl_cmd cmd_role_entry;
 extern const struct ioectl_cmd cmd_room_entry;
@@ -68,9 +69,11 @@ extern const struct ioectl_cmd cmd_ledger_entry;
 extern const struct ioectl_cmd cmd_map_entry;
 extern const struct ioectl_cmd cmd_peers_entry;
 extern const struct ioectl_cmd cmd_pki_entry;
+extern const struct ioectl_cmd cmd_ptt_entry;
 extern const struct ioectl_cmd cmd_status_entry;
 extern const struct ioectl_cmd cmd_verify_entry;
 extern const struct ioectl_cmd cmd_version_entry;
+extern const struct ioectl_cmd cmd_voice_entry;
 
 /* Finds name (or a unique prefix of it) in a NULL-terminated table.
  * Returns NULL with *cause set ("unknown command" or "ambiguous

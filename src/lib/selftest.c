@@ -24,6 +24,7 @@
 #include "wire.h"
 #include "store.h"
 #include "selftest.h"
+#include "voice-client.h"
 #include "wav.h"
 
 void util_test(bool verbose);
@@ -49,6 +50,7 @@ static const selftest_t tests[] = {
 	{ "mixer", mixer_test },
 	{ "floor", floor_test },
 	{ "audio-dev", audio_dev_test },
+	{ "voice-client", voice_client_test },
 };
 
 int

@@ -37,6 +37,11 @@
  *       frames heard per talker; ptt or call talks a 440 Hz tone with
  *       PRIO normal or emergency. Prints every answer and event; exit 1
  *       if refused, 3 if preempted (t/helper/test-voice-raw.c)
+ *   test-tool voice-fake-daemon DIR
+ *       a fake daemon on ipc://DIR/voice (voice-client.h) until SIGTERM;
+ *       then prints "frames N seq_errors N stops N stats N pings N"
+ *   test-tool ctl-fake DIR RESULT.json
+ *       answers one control request on DIR/ctl with RESULT.json's result
  */
 #include "config.h"
 
@@ -533,6 +538,10 @@ main(int argc, char **argv)
 	if (argc == 8 && strcmp(argv[1], "voice-raw") == 0)
 		return test_voice_raw(argv[2], argv[3], argv[4], argv[5],
 		    argv[6], atof(argv[7]));
+	if (argc == 4 && strcmp(argv[1], "ctl-fake") == 0)
+		return test_ctl_fake(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "voice-fake-daemon") == 0)
+		return test_voice_fake_daemon(argv[2]);
 	fprintf(stderr, "usage: test-tool zmq-send ENDPOINT [MS] | zmq-frames "
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
 			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
@@ -540,6 +549,7 @@ main(int argc, char **argv)
 			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
 			"[JITTER_MS] | files-store DIR NAME PATH USER "
-			"LOCAL... | voice-raw DIR ROOM USER MODE PRIO SECONDS\n");
+			"LOCAL... | voice-raw DIR ROOM USER MODE PRIO SECONDS | "
+			"voice-fake-daemon DIR | ctl-fake DIR RESULT.json\n");
 	return 2;
 }

@@ -16,5 +16,7 @@ int test_files_store(const char *dir, const char *name, const char *path,
 /* listen: mode "listen" (prio unused); else TALK with mode and prio. */
 int test_voice_raw(const char *dir, const char *room, const char *user,
     const char *mode, const char *prio, double seconds);
+int test_voice_fake_daemon(const char *dir);
+int test_ctl_fake(const char *dir, const char *result_path);
 
 #endif

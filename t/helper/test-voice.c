@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "audio-dev.h"
 #include "jitter.h"
 #include "opus-codec.h"
 #include "test-tool.h"
 #include "util.h"
+#include "voice-client.h"
 #include "wav.h"
 
 static int
@@ -326,4 +330,77 @@ done:
 	free(pkts);
 	free(pad);
 	return rc;
+}
+
+int
+test_voice_fake_daemon(const char *dir)
+{
+	char *endpoint = xasprintf("ipc://%s/voice", dir), *path;
+	int frames = 0, seq_errors = 0, stops = 0, stats = 0, pings = 0;
+	zactor_t *fake = zactor_new(voice_client_fake_daemon, endpoint);
+
+	/* czmq's handler sets zsys_interrupted on SIGINT and SIGTERM. */
+	while (!zsys_interrupted)
+		zclock_sleep(20);
+	zstr_send(fake, "REPORT");
+	zsock_recv(fake, "iiiii", &frames, &seq_errors, &stops, &stats, &pings);
+	zactor_destroy(&fake);
+	/* The context's end may remove the socket file: have it done, and
+	 * the file gone, before saying so, so that the next fake daemon's
+	 * is never removed. */
+	zsys_shutdown();
+	path = xasprintf("%s/voice", dir);
+	unlink(path);
+	free(path);
+	printf("frames %d seq_errors %d stops %d stats %d pings %d\n", frames,
+	    seq_errors, stops, stats, pings);
+	fflush(stdout);
+	free(endpoint);
+	return 0;
+}
+
+int
+test_ctl_fake(const char *dir, const char *result_path)
+{
+	char *endpoint = xasprintf("ipc://%s/ctl", dir), *cause = NULL;
+	size_t len;
+	char *text = read_file(result_path, 1 << 20, &len, &cause);
+	zsock_t *router = zsock_new(ZMQ_ROUTER);
+	json_t *result;
+
+	if (text == NULL || (result = json_loads(text, 0, NULL)) == NULL) {
+		fprintf(stderr, "test-tool: %s\n",
+		    cause != NULL ? cause : "not JSON");
+		return 1;
+	}
+	if (zsock_bind(router, "%s", endpoint) != 0) {
+		fprintf(stderr, "test-tool: cannot bind '%s'\n", endpoint);
+		return 1;
+	}
+	/* One reply, then quit. */
+	{
+		zmsg_t *msg = zmsg_recv(router);
+		zframe_t *id = zmsg_pop(msg), *empty = zmsg_pop(msg);
+		char *req = zmsg_popstr(msg);
+		json_t *r = json_loads(req, 0, NULL), *reply;
+		char *out;
+
+		reply = json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
+		    "result", result);
+		out = json_dumps(reply, JSON_COMPACT);
+		zframe_send(&id, router, ZFRAME_MORE);
+		zframe_send(&empty, router, ZFRAME_MORE);
+		zstr_send(router, out);
+		free(out);
+		free(req);
+		json_decref(r);
+		json_decref(reply);
+		zmsg_destroy(&msg);
+	}
+	zclock_sleep(100);
+	zsock_destroy(&router);
+	json_decref(result);
+	free(text);
+	free(endpoint);
+	return 0;
 }

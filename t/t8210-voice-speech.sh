@@ -1,0 +1,74 @@
+#!/bin/sh
+test_description='speech across the mesh: ioectl ptt --file on a, ioectl listen --record on c two hops away, on loopback and across network namespaces with 10 % loss, and beside a file transfer on a slow link'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ioed.sh"
+. "$TEST_DIRECTORY/lib-mesh.sh"
+. "$TEST_DIRECTORY/lib-files.sh"
+
+# Thresholds (doc/voice.md), from the measures there: the correlation
+# (ncc) of what c recorded with what a said, after alignment.
+NCC_CLEAN=0.88
+NCC_LOSS=0.80
+
+test_lazy_prereq ESPEAK 'espeak-ng --version'
+test_lazy_prereq SOX 'sox --version'
+
+at_least () {
+	awk -v x="$1" -v min="$2" "BEGIN { exit !(x + 0 >= min + 0) }"
+}
+
+# listening NODE ROOM WHO: the map of a shows WHO listening in ROOM on NODE
+listening () {
+	ioectl -d a --json map >map.json &&
+	jq -e --arg n "$1" --arg r "$2" --arg u "$3" \
+		'any(.nodes[]; .name == $n and ((.voice[$r] // []) | index($u)))' \
+		map.json >/dev/null
+}
+
+# speak_to_c NCC: c listens and records while a talks speech.wav; c's
+# recording holds the whole of it, as close as NCC
+speak_to_c () {
+	rm -f heard.wav || return 1
+	{ ioectl -d c listen --device none --duration 12 --record heard.wav ops >listen.out 2>&1; echo $? >listen.rc; } &
+	wait_until 10 "listening c ops carol" &&
+	ioectl -d a ptt --file in.wav ops &&
+	wait &&
+	cat listen.out &&
+	test "$(cat listen.rc)" = 0 &&
+	test-tool wav-compare in.wav heard.wav 6000 >cmp &&
+	cat cmp &&
+	read -r _ ref _ test _ lag _ ncc _ snr <cmp &&
+	test "$test" -ge $((ref + lag)) &&
+	at_least "$ncc" "$1"
+}
+
+test_expect_success ESPEAK,SOX 'set-up: 6.5 s of speech, a line a - b - c and a room' '
+	espeak-ng -w speech.wav "The generator on the second floor is failing. Switch the radio room to battery power and report to the command post." &&
+	sox -D speech.wav -r 16000 -c 1 -b 16 -e signed-integer in.wav &&
+	files_line_abc &&
+	ioectl -d a room create ops &&
+	wait_converged 10 a b c
+'
+
+test_expect_success ESPEAK,SOX 'on loopback: c hears what a said, two hops away' '
+	speak_to_c $NCC_CLEAN &&
+	ioectl -d c --json voice status >vs.json &&
+	jq -e ".streams[] | select(.talker == \"alice@a\") | .frames >= 320 and .lost == 0" vs.json
+'
+
+test_expect_success ESPEAK,SOX 'ioectl voice status shows the stream, the listener and the client while a talks' '
+	{ ioectl -d c listen --device none --duration 5 --record l3.wav ops >l3.out 2>&1; } &
+	wait_until 10 "listening c ops carol" || return 1
+	{ ioectl -d a ptt --file in.wav ops >ptt.out 2>&1; } &
+	wait_until 5 "ioectl -d b --json voice status | jq -e \"any(.streams[]; .talker == \\\"alice@a\\\" and .active)\"" &&
+	ioectl -d b --json voice status >vsb.json &&
+	ioectl -d b voice status >vs.txt &&
+	cat vsb.json vs.txt &&
+	grep "listeners: carol@c" vs.txt &&
+	grep "ops  *alice@a" vs.txt &&
+	ioectl -d c --json voice status >vsc.json &&
+	jq -e "any(.clients[]; .rooms == [\"ops\"])" vsc.json &&
+	wait
+'
+
+test_done
