@@ -42,8 +42,8 @@ const struct cmd_def cmd_table[] = {
     {"files", CMD_FILES, "/files [PATH]",
         "show the files of the mesh (F4), in directory PATH", 0, 1, 0, ARG_DIR},
     {"talk", CMD_TALK, "/talk",
-        "talk in the current room from the microphone (push-to-talk), or "
-        "stop (F5)",
+        "talk in the current room from the microphone, or stop (F5): "
+        "terminals do not report key release, so talking is a toggle",
         0, 0, 0, ARG_NONE},
     {"emergency", CMD_EMERGENCY, "/emergency",
         "talk in the current room with emergency priority: it takes the "
@@ -89,13 +89,8 @@ static const struct {
     {"F2", "the map of the mesh"},
     {"F3", "the status of the node"},
     {"F4", "the files of the mesh"},
-    {"F5", "talk in the room (push-to-talk): press to start, again to "
-           "stop; terminals do not report key release (in a call: mute, "
-           "unmute)"},
-    {"F6", "talk with emergency priority: takes the floor from any "
-           "talker; again to stop"},
-    {"F7", "hear the room's voice, or stop"},
-    {"F8", "join or leave the room's call (full duplex)"},
+    {"F5, F6", "talk, emergency talk (a toggle: press again to stop)"},
+    {"F7, F8", "hear the room's voice; join or leave its call"},
     {"Esc, q", "back to the rooms (from help, map, status and files)"},
     {"Up, Down, Enter", "in the files: select; open a directory, or show "
                         "a file's details and history"},
