@@ -136,4 +136,24 @@ test_expect_success TUI,TMUX 'voice off, /quit' '
 	test "$(wait_exit 10 ta)" = 0
 '
 
+test_expect_success TUI,TMUX,ALSA 'no audio device: F5 says so in the room, ioe-tui goes on' '
+	t new-session -d -s tb -x 120 -y 30 \
+		-e ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:/dev/null \
+		"cd '"'"'$TRASH_DIRECTORY'"'"' && ioe-tui -d b 2>tb.err; echo \$? >tb.rc" &&
+	wait_screen 10 tb "[bob@b]" &&
+	type_line tb "/join ops" &&
+	wait_screen 10 tb "[2:ops]" &&
+	keys tb F5 &&
+	wait_screen 10 tb "voice: cannot talk in '"'"'ops'"'"': no audio device" &&
+	grep -F "voice: cannot play: no audio device" tb.screen &&
+	grep -F "voice ops: floor: free" tb.screen &&
+	! grep -F TALKING tb.screen &&
+	type_line tb "still here" &&
+	wait_screen 5 tb "still here" &&
+	type_line tb /hangup &&
+	wait_screen_not 5 tb "voice ops:" &&
+	type_line tb /quit &&
+	test "$(wait_exit 10 tb)" = 0
+'
+
 test_done

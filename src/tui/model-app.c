@@ -1229,7 +1229,7 @@ app_start(app_t *self)
 	if (!self->started)
 		app_note(self, home, LINE_NOTICE,
 		    "ioe-tui %s on '%s': F1 help, F2 map, F3 status, F4 files, "
-		    "/quit to leave",
+		    "F5 talk, /quit to leave",
 		    PACKAGE_VERSION, self->dir);
 	self->started = true;
 	app_load_status(self);
