@@ -15,14 +15,6 @@ test_lazy_prereq JQ 'jq --version'
 ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$TRASH_DIRECTORY/asoundrc
 export ALSA_CONFIG_PATH
 
-# listening NODE ROOM WHO: the map of a shows WHO listening in ROOM on NODE
-listening () {
-	ioectl -d a --json map >map.json &&
-	jq -e --arg n "$1" --arg r "$2" --arg u "$3" \
-		'any(.nodes[]; .name == $n and ((.voice[$r] // []) | index($u)))' \
-		map.json >/dev/null
-}
-
 # streams NODE: NODE's voice status, its streams as "talker call frames"
 streams () {
 	ioectl -d "$1" --json voice status |
