@@ -36,6 +36,8 @@
 #	wait_peer_down SECS NODE PEERNAME
 #				... within SECS seconds
 #	peers_up NODE		print the number of NODE's links that are up
+#	listening NODE ROOM WHO	the map of node a shows user WHO listening
+#				to the voice of ROOM on NODE (needs jq)
 #
 # Every node is started with $MESH_IOED_OPTS too (default --no-beacon:
 # the links are exactly the ones the test configures).
@@ -238,4 +240,12 @@ wait_peer_down () {
 		ioectl -d "$2" peers >&4 2>&1
 		return 1
 	fi
+}
+
+# listening NODE ROOM WHO: the map of a shows WHO listening in ROOM on NODE
+listening () {
+	ioectl -d a --json map >map.json &&
+	jq -e --arg n "$1" --arg r "$2" --arg u "$3" \
+		'any(.nodes[]; .name == $n and ((.voice[$r] // []) | index($u)))' \
+		map.json >/dev/null
 }

@@ -17,14 +17,6 @@ at_least () {
 	awk -v x="$1" -v min="$2" "BEGIN { exit !(x + 0 >= min + 0) }"
 }
 
-# listening NODE ROOM WHO: the map of a shows WHO listening in ROOM on NODE
-listening () {
-	ioectl -d a --json map >map.json &&
-	jq -e --arg n "$1" --arg r "$2" --arg u "$3" \
-		'any(.nodes[]; .name == $n and ((.voice[$r] // []) | index($u)))' \
-		map.json >/dev/null
-}
-
 # speak_to_c NCC: c listens and records while a talks speech.wav; c's
 # recording holds the whole of it, as close as NCC
 speak_to_c () {

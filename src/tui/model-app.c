@@ -24,6 +24,7 @@
 #define RETRY_EVERY_US  (3 * SEC)  /* a daemon that went away */
 #define READ_EVERY_US   (1 * SEC)  /* marking the shown room read */
 #define FILES_EVERY_US  (SEC / 2)  /* listing again after file.* entries */
+#define VOICE_EVERY_US  (2 * SEC)  /* voice.status: who listens */
 
 /* Flags of app_rpc. */
 #define RPC_QUIET 1 /* a refusal is not shown */
@@ -300,6 +301,7 @@ app_set_user(app_t *self, const char *name)
 	self->user = xstrdup(name);
 	self->me = app_who(name, self->node);
 	self->asking_user = false;
+	tvoice_set_user(&self->voice, name);
 	input_set(&self->input, "");
 	app_load_rooms(self);
 	app_load_alerts(self);
@@ -1060,8 +1062,97 @@ int
 app_poll_ms(app_t *self, int64_t now_us)
 {
 	int w = xfer_wait_ms(self->xfer, now_us);
+	int most = tvoice_active(&self->voice) ? APP_VOICE_POLL_MS : APP_POLL_MS;
 
-	return w >= 0 && w < APP_POLL_MS ? w : APP_POLL_MS;
+	return w >= 0 && w < most ? w : most;
+}
+
+/* --- voice
+ * ---------------------------------------------------------------------- */
+
+enum app_voice_do { VOICE_DO_TALK, VOICE_DO_EMERGENCY, VOICE_DO_LISTEN,
+	VOICE_DO_CALL, VOICE_DO_HANGUP };
+
+/* The voice model's notices, into the voice room's buffer (else the
+ * current one); errors in the status line too. */
+static void
+app_voice_notes(app_t *self)
+{
+	room_t *room = self->voice.room != NULL
+	                   ? rooms_find(&self->rooms, self->voice.room)
+	                   : NULL;
+	char *text;
+	bool error;
+
+	while ((text = tvoice_take_note(&self->voice, &error)) != NULL) {
+		app_note(self, room, error ? LINE_ERROR : LINE_NOTICE, "%s",
+		    text);
+		app_message(self, error ? TS_ERROR : TS_BAR_HI, "%s", text);
+		free(text);
+	}
+}
+
+/* Who listens in the voice room (voice.status). */
+static void
+app_voice_status(app_t *self)
+{
+	json_t *r;
+
+	self->next_voice_us = self->now_us + VOICE_EVERY_US;
+	if ((r = app_rpc(self, "voice.status", NULL, RPC_BG | RPC_QUIET,
+	         NULL)) == NULL)
+		return;
+	tvoice_set_status(&self->voice, r);
+	json_decref(r);
+}
+
+/* F5..F8, /talk, /emergency, /listen, /call, /hangup in the current
+ * room. */
+static void
+app_voice(app_t *self, enum app_voice_do what)
+{
+	room_t *room = self->rooms.cur;
+
+	if (what != VOICE_DO_HANGUP && room->kind != ROOM_CHAN) {
+		app_message(self, TS_ERROR,
+		    "voice is for rooms: go to one (Ctrl-N) or /join one");
+		return;
+	}
+	switch (what) {
+	case VOICE_DO_TALK:
+	case VOICE_DO_EMERGENCY:
+		tvoice_talk_toggle(&self->voice, room->name,
+		    what == VOICE_DO_EMERGENCY);
+		break;
+	case VOICE_DO_LISTEN:
+		tvoice_listen_toggle(&self->voice, room->name);
+		break;
+	case VOICE_DO_CALL:
+		tvoice_call_toggle(&self->voice, room->name);
+		break;
+	case VOICE_DO_HANGUP:
+		if (!tvoice_active(&self->voice))
+			app_message(self, TS_BAR_HI, "voice is off already");
+		tvoice_hangup(&self->voice);
+		break;
+	}
+	if (tvoice_active(&self->voice))
+		app_voice_status(self);
+	tvoice_tick(&self->voice);
+	app_voice_notes(self);
+	self->dirty = true;
+}
+
+/* The state of the session, the listeners now and then. */
+static void
+app_voice_tick(app_t *self, int64_t now_us)
+{
+	if (tvoice_tick(&self->voice))
+		self->dirty = true;
+	app_voice_notes(self);
+	if (tvoice_active(&self->voice) && self->connected &&
+	    now_us >= self->next_voice_us)
+		app_voice_status(self);
 }
 
 /* --- start and reconnect
@@ -1087,6 +1178,7 @@ app_new(const struct app_options *opts, app_call_fn call, void *arg)
 	input_init(&self->input);
 	alerts_init(&self->alerts);
 	map_init(&self->map);
+	tvoice_init(&self->voice, self->dir);
 	tui_rows_init(&self->scratch);
 	tui_rows_init(&self->scratch2);
 	self->dirty = true;
@@ -1113,6 +1205,7 @@ app_destroy(app_t **self_p)
 	input_free(&self->input);
 	alerts_free(&self->alerts);
 	map_free(&self->map);
+	tvoice_free(&self->voice);
 	json_decref(self->status);
 	json_decref(self->peers);
 	free(self->status_error);
@@ -1136,7 +1229,7 @@ app_start(app_t *self)
 	if (!self->started)
 		app_note(self, home, LINE_NOTICE,
 		    "ioe-tui %s on '%s': F1 help, F2 map, F3 status, F4 files, "
-		    "/quit to leave",
+		    "F5 talk, /quit to leave",
 		    PACKAGE_VERSION, self->dir);
 	self->started = true;
 	app_load_status(self);
@@ -1808,6 +1901,21 @@ app_submit(app_t *self)
 		self->view = VIEW_CHAT;
 		app_set_view(self, VIEW_HELP);
 		break;
+	case CMD_TALK:
+		app_voice(self, VOICE_DO_TALK);
+		break;
+	case CMD_EMERGENCY:
+		app_voice(self, VOICE_DO_EMERGENCY);
+		break;
+	case CMD_LISTEN:
+		app_voice(self, VOICE_DO_LISTEN);
+		break;
+	case CMD_CALL:
+		app_voice(self, VOICE_DO_CALL);
+		break;
+	case CMD_HANGUP:
+		app_voice(self, VOICE_DO_HANGUP);
+		break;
 	case CMD_QUIT:
 		self->quit = true;
 		break;
@@ -1961,6 +2069,7 @@ app_complete(app_t *self, bool backward)
 struct app_geom {
 	bool tiny;  /* too small to draw */
 	int banner; /* rows of the alert banner */
+	int voice;  /* the voice row of the room */
 	int body_y; /* first row of the body */
 	int body_h; /* rows of the body */
 	int side_w; /* room list width (0: hidden) */
@@ -1974,8 +2083,11 @@ app_geom(const app_t *self, struct app_geom *g)
 	memset(g, 0, sizeof *g);
 	g->tiny = self->cols < 20 || self->rows < 5;
 	g->banner = alerts_banner(&self->alerts) != NULL && self->rows >= 8;
-	g->body_y = 1 + g->banner;
-	g->body_h = self->rows - 3 - g->banner;
+	g->voice = self->view == VIEW_CHAT && self->rows >= 8 &&
+	           self->voice.room != NULL &&
+	           strcmp(self->voice.room, self->rooms.cur->name) == 0;
+	g->body_y = 1 + g->banner + g->voice;
+	g->body_h = self->rows - 3 - g->banner - g->voice;
 	if (self->cols >= 60) {
 		int w = 0;
 
@@ -2081,6 +2193,18 @@ app_key_1(app_t *self, int key)
 		return;
 	case TK_F4:
 		app_set_view(self, VIEW_FILES);
+		return;
+	case TK_F5:
+		app_voice(self, VOICE_DO_TALK);
+		return;
+	case TK_F6:
+		app_voice(self, VOICE_DO_EMERGENCY);
+		return;
+	case TK_F7:
+		app_voice(self, VOICE_DO_LISTEN);
+		return;
+	case TK_F8:
+		app_voice(self, VOICE_DO_CALL);
 		return;
 	case TK_CTRL('l'):
 		self->redraw_all = true;
@@ -2191,6 +2315,7 @@ app_tick(app_t *self, int64_t now_us)
 	}
 	if (self->xfer != NULL)
 		app_xfer_tick(self, now_us);
+	app_voice_tick(self, now_us);
 	if (!self->connected) {
 		if (now_us < self->next_retry_us)
 			return;
@@ -2313,6 +2438,12 @@ app_statusbar(app_t *self, tui_row_t *row)
 	} else if (json_is_integer(peers))
 		tui_row_printf(row, TS_BAR, w - row->width, "[peers %lld] ",
 		    (long long)json_integer_value(peers));
+	if (tvoice_active(&self->voice)) {
+		char v[VOICE_NAME_MAX + 32];
+
+		tvoice_short(&self->voice, v, sizeof v);
+		tui_row_printf(row, TS_BAR_HI, w - row->width, "%s ", v);
+	}
 	if (alerts_mine(&self->alerts) > 0)
 		tui_row_printf(row, TS_ALERT_URGENT, w - row->width,
 		    "[alerts %zu]", alerts_mine(&self->alerts));
@@ -2416,6 +2547,8 @@ app_screen(app_t *self, tui_rows_t *out, int *cursor_y, int *cursor_x)
 		row = tui_rows_add(out);
 		alerts_banner_row(&self->alerts, self->cols, row);
 	}
+	if (g.voice)
+		tvoice_row(&self->voice, self->cols, tui_rows_add(out));
 	switch (self->view) {
 	case VIEW_CHAT: {
 		const char *sep = tui_text_is_ascii() ? "|" : "\xe2\x94\x82";
@@ -2648,6 +2781,10 @@ fake_call(void *arg, const char *method, json_t *params, const void *data,
 		r = json_pack("{s:s}", "id", id);
 	else if (strcmp(method, "search") == 0)
 		r = json_pack("{s:O}", "messages", f->messages);
+	else if (strcmp(method, "voice.status") == 0)
+		r = json_pack("{s:[{s:s, s:[{s:s, s:s}, {s:s, s:s}]}]}",
+		    "rooms", "room", "ops", "listeners", "user", "alice",
+		    "node", "alpha", "user", "bob", "node", "bravo");
 	else
 		r = fake_fail(code, cause, "unknown_method", "unknown method");
 	if (r == NULL)
@@ -2732,6 +2869,88 @@ test_xfer_run(app_t *a, int64_t *now)
 /* The files view on a fake ledger: F4, the tree, into a directory, a
  * file's details, back up; a download and an upload through the input
  * line, with their questions and refusals; file.* events list again. */
+static bool
+test_voice_talking(app_t *a)
+{
+	return a->voice.st.frames_sent >= 3;
+}
+
+/* Voice against voice-client's fake daemon (a tone for the
+ * microphone): F5 talks with a meter, the listeners, busy, /hangup. */
+static void
+test_voice(struct fake *f, struct app_options *opts)
+{
+	char dir[] = "/tmp/ioe-tui-app-voice-XXXXXX", *ep, *sock;
+	int64_t now = 300 * SEC;
+	zactor_t *fake;
+	app_t *a;
+	int i;
+
+	assert(mkdtemp(dir) != NULL);
+	ep = xasprintf("ipc://%s/voice", dir);
+	sock = xasprintf("%s/voice", dir);
+	fake = zactor_new(voice_client_fake_daemon, ep);
+	opts->dir = dir;
+	opts->user = "alice";
+	a = app_new(opts, fake_call, f);
+	a->voice.test_tone_ms = 3000;
+	app_resize(a, 120, 30);
+	app_start(a);
+	app_tick(a, now);
+	/* Not in the home buffer. */
+	app_select(a, a->rooms.r[0]);
+	app_key(a, TK_F5);
+	assert(!tvoice_active(&a->voice));
+	assert(screen_has(a, "voice is for rooms"));
+
+	app_select(a, rooms_find(&a->rooms, "ops"));
+	app_key(a, TK_F5);
+	assert(tvoice_active(&a->voice) && a->voice.talking);
+	assert(called(f, "voice.status"));
+	assert(app_poll_ms(a, now) <= APP_VOICE_POLL_MS);
+	for (i = 0; i < 300 && !test_voice_talking(a); i++) {
+		zclock_sleep(10);
+		app_tick(a, now);
+	}
+	assert(test_voice_talking(a));
+	assert(screen_has(a, "voice ops: floor: "));
+	assert(screen_has(a, "TALKING [######----] -21 dBFS"));
+	assert(screen_has(a, "| listening: alice@alpha, bob@bravo"));
+	assert(screen_has(a, "[voice ops: TALKING]"));
+	/* F5 again stops; listening goes on. */
+	app_key(a, TK_F5);
+	assert(!a->voice.talking && !screen_has(a, "TALKING"));
+	assert(screen_has(a, "[voice ops]"));
+
+	/* Refused: BUSY with the holder, and a notice in the room. */
+	type_line(a, "/join busy");
+	assert(a->rooms.cur == rooms_find(&a->rooms, "busy"));
+	type_line(a, "/talk");
+	assert(screen_has(a, "BUSY: carol@c holds the floor"));
+	assert(screen_has(a, "voice: busy: carol@c holds the floor in 'busy'"));
+	/* Another room: the voice row is the voice room's only. */
+	app_select(a, rooms_find(&a->rooms, "ops"));
+	assert(!screen_has(a, "voice busy:") && screen_has(a, "[voice busy]"));
+	type_line(a, "/hangup");
+	assert(!tvoice_active(&a->voice) && !screen_has(a, "[voice"));
+
+	/* A call: mode call, F5 mutes. */
+	type_line(a, "/call");
+	assert(a->voice.call && a->voice.talking);
+	assert(screen_has(a, "voice ops: CALL"));
+	app_key(a, TK_F5);
+	assert(screen_has(a, "muted"));
+	app_key(a, TK_F8);
+	assert(!tvoice_active(&a->voice));
+
+	app_destroy(&a);
+	zactor_destroy(&fake);
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+	free(ep);
+}
+
 static void
 test_files(struct fake *f, struct app_options *opts)
 {
@@ -3231,6 +3450,7 @@ model_app_test(bool verbose)
 	app_destroy(&a);
 
 	test_files(&f, &opts);
+	test_voice(&f, &opts);
 
 	json_decref(f.users);
 	json_decref(f.rooms);

@@ -18,6 +18,7 @@
 #include "model-input.h"
 #include "model-map.h"
 #include "model-room.h"
+#include "model-voice.h"
 #include "model-xfer.h"
 #include "tui.h"
 
@@ -40,6 +41,7 @@ struct app_options {
 #define APP_BG_TIMEOUT_MS 2000 /* refreshes */
 #define APP_HISTORY_PAGE  200
 #define APP_POLL_MS       250 /* the longest the main loop sleeps */
+#define APP_VOICE_POLL_MS 100 /* while voice is on: the level meter */
 
 typedef struct app {
 	app_call_fn call;
@@ -85,6 +87,8 @@ typedef struct app {
 	xfer_t *xfer;          /* the transfer, or NULL */
 	enum app_ask ask;      /* what the input line asks for */
 	char *ask_arg;         /* the mesh path or local file it is for */
+	tvoice_t voice;        /* voice in a room (F5..F8) */
+	int64_t next_voice_us; /* voice.status, for the listeners */
 	tui_rows_t scratch;    /* rows reused by app_screen */
 	tui_rows_t scratch2;
 } app_t;

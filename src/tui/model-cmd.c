@@ -41,6 +41,24 @@ const struct cmd_def cmd_table[] = {
         "show the status of the node and its links (F3)", 0, 0, 0, ARG_NONE},
     {"files", CMD_FILES, "/files [PATH]",
         "show the files of the mesh (F4), in directory PATH", 0, 1, 0, ARG_DIR},
+    {"talk", CMD_TALK, "/talk",
+        "talk in the current room from the microphone, or stop (F5): "
+        "terminals do not report key release, so talking is a toggle",
+        0, 0, 0, ARG_NONE},
+    {"emergency", CMD_EMERGENCY, "/emergency",
+        "talk in the current room with emergency priority: it takes the "
+        "floor from any other talker; or stop (F6)",
+        0, 0, 0, ARG_NONE},
+    {"listen", CMD_LISTEN, "/listen",
+        "hear the voice of the current room, or stop (F7)", 0, 0, 0,
+        ARG_NONE},
+    {"call", CMD_CALL, "/call",
+        "join the voice room of the current room (full duplex: everyone "
+        "talks at once), or leave it (F8)",
+        0, 0, 0, ARG_NONE},
+    {"hangup", CMD_HANGUP, "/hangup",
+        "voice off: stop talking and listening, leave the call", 0, 0, 0,
+        ARG_NONE},
     {"help", CMD_HELP, "/help [COMMAND]", "show keys and commands (F1)", 0, 1,
         0, ARG_TOPIC},
     {"quit", CMD_QUIT, "/quit", "leave ioe-tui", 0, 0, 0, ARG_NONE},
@@ -71,6 +89,8 @@ static const struct {
     {"F2", "the map of the mesh"},
     {"F3", "the status of the node"},
     {"F4", "the files of the mesh"},
+    {"F5, F6", "talk, emergency talk (a toggle: press again to stop)"},
+    {"F7, F8", "hear the room's voice; join or leave its call"},
     {"Esc, q", "back to the rooms (from help, map, status and files)"},
     {"Up, Down, Enter", "in the files: select; open a directory, or show "
                         "a file's details and history"},

@@ -19,6 +19,7 @@
 #include "model-room.h"
 #include "model-status.h"
 #include "model-text.h"
+#include "model-voice.h"
 #include "model-xfer.h"
 #include "selftest.h"
 
@@ -33,6 +34,7 @@ static const selftest_t tests[] = {
     {"status", model_status_test},
     {"files", model_files_test},
     {"xfer", model_xfer_test},
+    {"voice", model_voice_test},
     {"app", model_app_test},
 };
 

@@ -34,6 +34,9 @@ enum {
 	TK_F3,
 	TK_F4,
 	TK_F5,
+	TK_F6,
+	TK_F7,
+	TK_F8,
 	TK_RESIZE,
 };
 #define TK_ALT     0x1000000  /* or'ed with a key typed with Alt */

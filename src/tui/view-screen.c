@@ -104,6 +104,12 @@ view_key_code(int code)
 		return TK_F4;
 	case KEY_F(5):
 		return TK_F5;
+	case KEY_F(6):
+		return TK_F6;
+	case KEY_F(7):
+		return TK_F7;
+	case KEY_F(8):
+		return TK_F8;
 	}
 	/* Keys with modifiers have names, not constants. */
 	if ((name = keyname(code)) == NULL)
