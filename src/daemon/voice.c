@@ -252,44 +252,11 @@ voice_error(voice_t *self, vclient_t *c, const char *command,
 }
 
 static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_i64(uint8_t *p, int64_t v)
-{
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)((uint64_t)v >> (8 * i));
-}
-
-static int64_t
-get_i64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return (int64_t)v;
-}
-
-static void
 voice_addu32(zmsg_t *msg, uint32_t v)
 {
 	uint8_t b[4];
 
-	put_u32(b, v);
+	be32_put(b, v);
 	zmsg_addmem(msg, b, sizeof b);
 }
 
@@ -446,8 +413,8 @@ voice_dedup_key(const wire_voice_t *v, enum wire_command command)
 	uint8_t b[32 + 4 + 4 + 2];
 
 	memcpy(b, v->talker, 32);
-	put_u32(b + 32, v->stream);
-	put_u32(b + 36, v->seq);
+	be32_put(b + 32, v->stream);
+	be32_put(b + 36, v->seq);
 	b[40] = (uint8_t)command;
 	b[41] = v->flags & WIRE_FLOOR_RELEASE;
 	for (size_t i = 0; i < sizeof b; i++) {
@@ -486,7 +453,7 @@ voice_deliver(voice_t *self, vstream_t *st, const wire_voice_t *v)
 		zmsg_addstr(msg, st->who);
 		voice_addu32(msg, v->stream);
 		voice_addu32(msg, v->seq);
-		put_i64(b, v->capture_us);
+		be64_put(b, (uint64_t)v->capture_us);
 		zmsg_addmem(msg, b, 8);
 		b[0] = v->flags & (WIRE_VOICE_EMERGENCY | WIRE_VOICE_CALL);
 		zmsg_addmem(msg, b, 1);
@@ -760,7 +727,7 @@ voice_on_talk(voice_t *self, vclient_t *c, zmsg_t *msg, int64_t now)
 	do {
 		zuuid_t *u = zuuid_new();
 
-		v.stream = get_u32(zuuid_data(u));
+		v.stream = be32_get(zuuid_data(u));
 		zuuid_destroy(&u);
 	} while (v.stream == 0 ||
 	    voice_stream_find(self, self->node->identity->key_hex, v.stream) !=
@@ -798,7 +765,7 @@ voice_on_talk(voice_t *self, vclient_t *c, zmsg_t *msg, int64_t now)
 	}
 	if (!(v.flags & WIRE_VOICE_CALL))
 		voice_floor_out(self, st, false);
-	put_u32(b, v.stream);
+	be32_put(b, v.stream);
 	{
 		zmsg_t *r = zmsg_new();
 
@@ -827,7 +794,7 @@ voice_own_stream(voice_t *self, vclient_t *c, zframe_t *f)
 	if (f == NULL || zframe_size(f) != 4)
 		return NULL;
 	st = voice_stream_find(self, self->node->identity->key_hex,
-	    get_u32(zframe_data(f)));
+	    be32_get(zframe_data(f)));
 	return st != NULL && st->owner == c ? st : NULL;
 }
 
@@ -847,10 +814,10 @@ voice_on_frame(voice_t *self, vclient_t *c, zmsg_t *msg, int64_t now)
 	snprintf(v.user, sizeof v.user, "%s", st->user);
 	memcpy(v.talker, st->talker, 32);
 	v.stream = st->stream;
-	v.seq = get_u32(zframe_data(seq));
+	v.seq = be32_get(zframe_data(seq));
 	v.flags = st->flags;
 	v.lamport = st->lamport;
-	v.capture_us = get_i64(zframe_data(when));
+	v.capture_us = (int64_t)be64_get(zframe_data(when));
 	v.opus = zframe_data(opus);
 	v.opus_len = zframe_size(opus);
 	voice_seen(self, voice_dedup_key(&v, WIRE_VOICE));

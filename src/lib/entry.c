@@ -10,24 +10,6 @@
 
 static const uint8_t zero_id[ENTRY_ID_SIZE];
 
-static uint8_t *
-put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(v >> (8 * i));
-	return p;
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 bool
 entry_kind_is_valid(const char *kind)
 {
@@ -84,11 +66,14 @@ entry_create(signing_key_t *key, uint64_t seq, const uint8_t *prev_id,
 	*p++ = ENTRY_FORMAT_VERSION;
 	memcpy(p, self->author, ED25519_PUBLIC_SIZE);
 	p += ED25519_PUBLIC_SIZE;
-	p = put_u64(p, seq);
+	be64_put(p, seq);
+	p += 8;
 	memcpy(p, self->prev, ENTRY_ID_SIZE);
 	p += ENTRY_ID_SIZE;
-	p = put_u64(p, lamport);
-	p = put_u64(p, (uint64_t)time_us);
+	be64_put(p, lamport);
+	p += 8;
+	be64_put(p, (uint64_t)time_us);
+	p += 8;
 	*p++ = (uint8_t)kind_len;
 	memcpy(p, kind, kind_len);
 	p += kind_len;
@@ -132,13 +117,13 @@ entry_decode(const void *data, size_t len, char **cause)
 	p++;
 	memcpy(self->author, p, ED25519_PUBLIC_SIZE);
 	p += ED25519_PUBLIC_SIZE;
-	self->seq = get_u64(p);
+	self->seq = be64_get(p);
 	p += 8;
 	memcpy(self->prev, p, ENTRY_ID_SIZE);
 	p += ENTRY_ID_SIZE;
-	self->lamport = get_u64(p);
+	self->lamport = be64_get(p);
 	p += 8;
-	self->time_us = (int64_t)get_u64(p);
+	self->time_us = (int64_t)be64_get(p);
 	p += 8;
 	kind_len = *p++;
 	if (kind_len == 0 || kind_len > ENTRY_KIND_MAX) {

@@ -24,6 +24,11 @@ void *xcalloc(size_t n, size_t size);
 
 /* Lower-case hex of len bytes into out, which holds 2 * len + 1. */
 void hex_encode(const uint8_t *bytes, size_t len, char *out);
+/* Big-endian integers in bytes, as the wire and the log write them. */
+void be32_put(uint8_t *p, uint32_t v);
+uint32_t be32_get(const uint8_t *p);
+void be64_put(uint8_t *p, uint64_t v);
+uint64_t be64_get(const uint8_t *p);
 /* Decodes exactly 2 * len hex digits. Returns 0, or -1 if malformed. */
 int hex_decode(const char *hex, uint8_t *bytes, size_t len);
 /* True if s is a non-empty run of hex digits. */

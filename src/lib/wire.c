@@ -34,39 +34,6 @@ wire_command_name(enum wire_command command)
 	return wire_names[command];
 }
 
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static zmsg_t *
 wire_new(enum wire_command command)
 {
@@ -103,8 +70,8 @@ wire_ping(enum wire_command command, uint64_t seq, int64_t time_us)
 	zmsg_t *msg = wire_new(command);
 	uint8_t b[16];
 
-	put_u64(b, seq);
-	put_u64(b + 8, (uint64_t)time_us);
+	be64_put(b, seq);
+	be64_put(b + 8, (uint64_t)time_us);
 	zmsg_addmem(msg, b, sizeof b);
 	return msg;
 }
@@ -126,7 +93,7 @@ wire_summary(const wire_head_t *heads, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		memcpy(b + 40 * i, heads[i].author, 32);
-		put_u64(b + 40 * i + 32, heads[i].seq);
+		be64_put(b + 40 * i + 32, heads[i].seq);
 	}
 	zmsg_addmem(msg, b, 40 * n);
 	free(b);
@@ -140,8 +107,8 @@ wire_want(const uint8_t author[32], uint64_t first, uint32_t count)
 	uint8_t b[44];
 
 	memcpy(b, author, 32);
-	put_u64(b + 32, first);
-	put_u32(b + 40, count);
+	be64_put(b + 32, first);
+	be32_put(b + 40, count);
 	zmsg_addmem(msg, b, sizeof b);
 	return msg;
 }
@@ -193,12 +160,12 @@ wire_voice(enum wire_command command, const wire_voice_t *v)
 	uint8_t b[WIRE_VOICE_HEAD];
 
 	memcpy(b, v->talker, 32);
-	put_u32(b + 32, v->stream);
-	put_u32(b + 36, v->seq);
+	be32_put(b + 32, v->stream);
+	be32_put(b + 36, v->seq);
 	b[40] = v->hops;
 	b[41] = v->flags;
-	put_u64(b + 42, v->lamport);
-	put_u64(b + 50, (uint64_t)v->capture_us);
+	be64_put(b + 42, v->lamport);
+	be64_put(b + 50, (uint64_t)v->capture_us);
 	zmsg_addmem(msg, b, sizeof b);
 	zmsg_addstr(msg, v->room);
 	zmsg_addstr(msg, v->user);
@@ -267,12 +234,12 @@ wire_decode_voice(wire_msg_t *self, zmsg_t *msg, zframe_t *f, char **cause)
 		return -1;
 	d = zframe_data(f);
 	memcpy(v->talker, d, 32);
-	v->stream = get_u32(d + 32);
-	v->seq = get_u32(d + 36);
+	v->stream = be32_get(d + 32);
+	v->seq = be32_get(d + 36);
 	v->hops = d[40];
 	v->flags = d[41];
-	v->lamport = get_u64(d + 42);
-	v->capture_us = (int64_t)get_u64(d + 50);
+	v->lamport = be64_get(d + 42);
+	v->capture_us = (int64_t)be64_get(d + 50);
 	if (wire_text(zmsg_next(msg), v->room, WIRE_ROOM_MAX, "room",
 		cause) != 0 ||
 	    wire_text(zmsg_next(msg), v->user, WIRE_USER_MAX, "user",
@@ -342,7 +309,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		if (!wire_size(f, 4, "version", cause))
 			goto bad;
 		d = zframe_data(f);
-		self->version = get_u32(d);
+		self->version = be32_get(d);
 		if ((self->cert = wire_string(zmsg_next(msg), WIRE_CERT_MAX,
 			 "certificate", cause)) == NULL ||
 		    (self->endpoint = wire_string(zmsg_next(msg),
@@ -362,8 +329,8 @@ wire_decode(zmsg_t **msg_p, char **cause)
 	case WIRE_PONG:
 		if (!wire_size(f, 16, "ping", cause))
 			goto bad;
-		self->seq = get_u64(zframe_data(f));
-		self->time_us = (int64_t)get_u64(zframe_data(f) + 8);
+		self->seq = be64_get(zframe_data(f));
+		self->time_us = (int64_t)be64_get(zframe_data(f) + 8);
 		break;
 	case WIRE_SUMMARY:
 		if (zframe_size(f) % 40 != 0 ||
@@ -377,7 +344,7 @@ wire_decode(zmsg_t **msg_p, char **cause)
 		d = zframe_data(f);
 		for (i = 0; i < self->nheads; i++) {
 			memcpy(self->heads[i].author, d + 40 * i, 32);
-			self->heads[i].seq = get_u64(d + 40 * i + 32);
+			self->heads[i].seq = be64_get(d + 40 * i + 32);
 		}
 		break;
 	case WIRE_WANT:
@@ -385,8 +352,8 @@ wire_decode(zmsg_t **msg_p, char **cause)
 			goto bad;
 		d = zframe_data(f);
 		memcpy(self->author, d, 32);
-		self->first = get_u64(d + 32);
-		self->count = get_u32(d + 40);
+		self->first = be64_get(d + 32);
+		self->count = be32_get(d + 40);
 		if (self->first == 0 || self->count == 0 ||
 		    self->count > WIRE_BATCH_ENTRIES) {
 			fail(cause, "want of %u entries from %llu is out of "
