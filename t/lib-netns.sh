@@ -36,6 +36,8 @@
 #				NAME, delete the namespace (its links, rules
 #				and qdiscs go with it); fails if any process
 #				stays inside
+#	no_crash NODE...	the logs of the stopped NODEs show no
+#				sanitizer report and no failed assertion
 #
 # Every namespace created is recorded in $TEST_RESULTS_DIR/SCRIPT.netns;
 # all that still exist are deleted when the script ends, pass or fail.
@@ -251,6 +253,20 @@ netns_del_ns_ () {
 
 netns_del () {
 	netns_del_ns_ "$(netns_ns "$1")"
+}
+
+# no_crash NODE...: the logs of the stopped NODEs show no sanitizer report
+# and no failed assertion (a detached ioed writes stderr to its log)
+no_crash () {
+	for nc_n_
+	do
+		if grep -e "Sanitizer" -e "runtime error:" -e "Assertion" \
+			"$nc_n_/ioed.log" >&4
+		then
+			echo "'$nc_n_' crashed or misbehaved, see above" >&4
+			return 1
+		fi
+	done
 }
 
 # at exit: every namespace this run created

@@ -41,20 +41,6 @@ add_texts () {
 	done
 }
 
-# no_crash NODE...: the logs of the stopped NODEs show no sanitizer report
-# and no failed assertion (a detached ioed writes stderr to its log)
-no_crash () {
-	for nc_n_
-	do
-		if grep -e "Sanitizer" -e "runtime error:" -e "Assertion" \
-			"$nc_n_/ioed.log" >&4
-		then
-			echo "'$nc_n_' crashed or misbehaved, see above" >&4
-			return 1
-		fi
-	done
-}
-
 # --- two namespaces, a veth pair, discovery by beacon -------------------
 
 test_expect_success NETNS 'set up two namespaces joined by a veth pair' '

@@ -22,9 +22,13 @@
  *       plays the file through PortAudio (the default device)
  *   test-tool audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]]
  *       captures through PortAudio (16000 Hz mono by default)
- *   test-tool wav-compare REF.wav TEST.wav [MAXLAG_MS]
+ *   test-tool wav-compare REF.wav TEST.wav [MAXLAG_MS [SEGMENT_MS]]
  *       the lag of TEST behind REF (up to 500 ms) of highest correlation;
- *       prints "ref N test N lag N ncc X snr X"
+ *       prints "ref N test N lag N ncc X snr X"; with SEGMENT_MS, then
+ *       " sncc X lastlag N": the energy-weighted correlation of segments
+ *       of REF of that length, each at its own lag within 1 s of the
+ *       first, and the lag of the last segment that is not silent (each
+ *       segment's figures on stderr)
  *   test-tool voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED [JITTER_MS]
  *       Opus encoding, LOSS_PCT of the packets dropped at random, the
  *       jitter buffer, decoding with FEC or PLC (t/helper/test-voice.c)
@@ -524,9 +528,10 @@ main(int argc, char **argv)
 		    argc > 4 ? (unsigned)atoi(argv[4]) : 16000,
 		    argc > 5 ? (unsigned)atoi(argv[5]) : 1,
 		    argc > 6 ? argv[6] : NULL);
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "wav-compare") == 0)
+	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "wav-compare") == 0)
 		return test_wav_compare(argv[2], argv[3],
-		    argc > 4 ? (unsigned)atoi(argv[4]) : 500);
+		    argc > 4 ? (unsigned)atoi(argv[4]) : 500,
+		    argc > 5 ? (unsigned)atoi(argv[5]) : 0);
 	if ((argc == 6 || argc == 7) &&
 	    strcmp(argv[1], "voice-roundtrip") == 0)
 		return test_voice_roundtrip(argv[2], argv[3],
@@ -546,7 +551,7 @@ main(int argc, char **argv)
 			"ENDPOINT FRAME... | subscribe ENDPOINT N [MS] | "
 			"store-flip DB ID OFFSET | audio-play FILE.wav [DEVICE] | "
 			"audio-capture OUT.wav SECONDS [RATE [CHANNELS [DEVICE]]] "
-			"| wav-compare REF.wav TEST.wav [MAXLAG_MS] | "
+			"| wav-compare REF.wav TEST.wav [MAXLAG_MS [SEGMENT_MS]] | "
 			"voice-roundtrip IN.wav OUT.wav LOSS_PCT SEED "
 			"[JITTER_MS] | files-store DIR NAME PATH USER "
 			"LOCAL... | voice-raw DIR ROOM USER MODE PRIO SECONDS | "

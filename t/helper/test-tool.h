@@ -7,7 +7,8 @@
 int test_audio_play(const char *path, const char *device);
 int test_audio_capture(const char *path, double seconds, unsigned rate,
     unsigned channels, const char *device);
-int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms);
+int test_wav_compare(const char *ref, const char *test, unsigned maxlag_ms,
+    unsigned segment_ms);
 int test_voice_roundtrip(const char *in, const char *out, unsigned loss_pct,
     uint32_t seed, unsigned jitter_ms);
 int test_files_store(const char *dir, const char *name, const char *path,

@@ -117,11 +117,89 @@ ncc_at(const wav_t *ref, const wav_t *test, size_t lag, size_t step)
 	return xx > 0 && yy > 0 ? xy / sqrt(xx * yy) : 0;
 }
 
-/* wav-compare REF.wav TEST.wav [MAXLAG_MS]: finds the lag of TEST behind
- * REF (0..MAXLAG) of highest correlation; prints the lengths, the lag,
- * the correlation and the SNR at that lag. */
+/* The correlation of ref's samples [from, to) and test lagging by lag,
+ * over every step-th sample; the energy of those of ref in *energy. */
+static double
+ncc_part(const wav_t *ref, const wav_t *test, size_t from, size_t to,
+    size_t lag, size_t step, double *energy)
+{
+	double xy = 0, xx = 0, yy = 0;
+
+	for (size_t i = from; i < to && i + lag < test->frames; i += step) {
+		double x = ref->samples[i], y = test->samples[i + lag];
+
+		xy += x * y;
+		xx += x * x;
+		yy += y * y;
+	}
+	if (energy != NULL)
+		*energy = xx;
+	return xx > 0 && yy > 0 ? xy / sqrt(xx * yy) : 0;
+}
+
+/* The segments of seg samples of ref, each compared at its own best lag
+ * within 1 s of lag0: prints the mean of their correlations weighted
+ * by their energy, and the lag of the last segment that is not silent
+ * (where the end of ref is in test). A jitter buffer that grows or
+ * shrinks in the middle shifts what follows by whole frames; each
+ * segment is then still close to the original, though the whole is not
+ * at any one lag. Each segment's figures go to stderr. */
+static void
+wav_compare_segments(const wav_t *ref, const wav_t *test, size_t lag0,
+    size_t seg)
+{
+	size_t win = (size_t)ref->rate, lastlag = lag0;
+	double sum = 0, weight = 0, total = 0;
+
+	for (size_t i = 0; i < ref->frames; i++)
+		total += (double)ref->samples[i] * ref->samples[i];
+	for (size_t from = 0; from < ref->frames; from += seg) {
+		size_t to = from + seg < ref->frames ? from + seg : ref->frames;
+		size_t lo = lag0 > win ? lag0 - win : 0, best = lo, fine = lo;
+		double best_ncc = -2, e = 0;
+
+		for (size_t lag = lo; lag <= lag0 + win; lag += 2) {
+			double c = ncc_part(ref, test, from, to, lag, 2, NULL);
+
+			if (c > best_ncc) {
+				best_ncc = c;
+				best = lag;
+			}
+		}
+		best_ncc = -2;
+		for (size_t lag = best > 2 ? best - 2 : 0; lag <= best + 2;
+		     lag++) {
+			double c = ncc_part(ref, test, from, to, lag, 1, &e);
+
+			if (c > best_ncc) {
+				best_ncc = c;
+				fine = lag;
+			}
+		}
+		fflush(stdout);
+		fprintf(stderr,
+		    "segment at %zu ms: ncc %.4f lag %zu, %.1f %% of the "
+		    "energy\n",
+		    from * 1000 / ref->rate, best_ncc, fine,
+		    total > 0 ? 100 * e / total : 0);
+		sum += best_ncc * e;
+		weight += e;
+		/* a segment with 1 % of the energy is speech, not silence */
+		if (e > total / 100)
+			lastlag = fine;
+	}
+	printf(" sncc %.4f lastlag %zu", weight > 0 ? sum / weight : 0,
+	    lastlag);
+}
+
+/* wav-compare REF.wav TEST.wav [MAXLAG_MS [SEGMENT_MS]]: finds the lag of
+ * TEST behind REF (0..MAXLAG) of highest correlation; prints the lengths,
+ * the lag, the correlation and the SNR at that lag; with SEGMENT_MS,
+ * also the correlation of segments of that length each at its own lag
+ * (wav_compare_segments). */
 int
-test_wav_compare(const char *refpath, const char *testpath, unsigned maxlag_ms)
+test_wav_compare(const char *refpath, const char *testpath, unsigned maxlag_ms,
+    unsigned segment_ms)
 {
 	char *cause = NULL;
 	wav_t *ref = wav_read(refpath, &cause), *test = NULL;
@@ -168,9 +246,13 @@ test_wav_compare(const char *refpath, const char *testpath, unsigned maxlag_ms)
 		sig += (double)ref->samples[i] * ref->samples[i];
 		noise += d * d;
 	}
-	printf("ref %zu test %zu lag %zu ncc %.4f snr %.2f\n", ref->frames,
+	printf("ref %zu test %zu lag %zu ncc %.4f snr %.2f", ref->frames,
 	    test->frames, best, best_ncc,
 	    noise > 0 ? 10 * log10(sig / noise) : 99.0);
+	if (segment_ms > 0)
+		wav_compare_segments(ref, test, best,
+		    (size_t)ref->rate * segment_ms / 1000);
+	printf("\n");
 	rc = 0;
 done:
 	wav_destroy(&ref);
