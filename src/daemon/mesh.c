@@ -205,26 +205,31 @@ mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
 		mesh_send_on(link, self->router, link->routing_id, msg_p);
 }
 
-/* Real-time traffic: on the link's second connection once it is there,
- * so that it never queues behind file chunks; else on the first. */
+/* Real-time traffic goes on both of the link's connections: the second,
+ * which carries nothing else, so that it never queues behind file
+ * chunks; and the first, so that a packet lost on one TCP connection
+ * (which holds back every frame after it until it is sent again, for
+ * 200 ms or more) does not stall the stream: the copy that comes first
+ * is taken, the other dropped as a duplicate. Until the second
+ * connection is there, the first alone. */
 static void
 mesh_send_rt(mesh_t *self, link_t *link, zmsg_t **msg_p)
 {
-	if (link->outgoing && link->rt != NULL)
-		mesh_send_on(link, link->rt, NULL, msg_p);
-	else if (!link->outgoing && link->rt_id != NULL) {
-		zmsg_t *copy = zmsg_dup(*msg_p);
+	zmsg_t *copy = NULL;
 
-		if (mesh_send_on(link, self->router, link->rt_id,
-			msg_p) != 0) {
+	if (link->outgoing && link->rt != NULL) {
+		copy = zmsg_dup(*msg_p);
+		mesh_send_on(link, link->rt, NULL, &copy);
+	} else if (!link->outgoing && link->rt_id != NULL) {
+		copy = zmsg_dup(*msg_p);
+		if (mesh_send_on(link, self->router, link->rt_id, &copy) !=
+		    0) {
 			/* That connection is gone; the first one is not. */
 			link->dropped--;
 			zframe_destroy(&link->rt_id);
-			mesh_send(self, link, &copy);
 		}
-		zmsg_destroy(&copy);
-	} else
-		mesh_send(self, link, msg_p);
+	}
+	mesh_send(self, link, msg_p);
 }
 
 /* Sends an entry to every link that is up, but the one it came from and

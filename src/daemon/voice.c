@@ -22,6 +22,8 @@
 /* Ended streams stay in voice.status this long. */
 #define STREAM_KEEP_US 10000000
 #define DEDUP_SLOTS 4096
+/* A frame this many behind its stream's newest (2 s) is not passed on. */
+#define STALE_FRAMES 100
 /* Streams and rooms known at once: a hostile or broken neighbour
  * inventing streams cannot make the relay grow without bound. */
 #define STREAMS_MAX 1024
@@ -60,7 +62,7 @@ typedef struct vstream {
 	bool ended;
 	bool released;		/* its talker let go: no frame takes it back */
 	int64_t first_us, last_us, ended_us;
-	uint64_t frames, duplicates, lost, refused;
+	uint64_t frames, duplicates, lost, refused, stale;
 	uint32_t next_seq;
 	uint32_t floor_seq;	/* local: FLOOR messages sent */
 	int64_t floor_us;	/* local: when the last was sent */
@@ -468,6 +470,8 @@ voice_count(vstream_t *st, const wire_voice_t *v, int64_t now)
 {
 	if (st->frames > 0 && v->seq - st->next_seq < 0x80000000U)
 		st->lost += v->seq - st->next_seq;
+	else if (st->frames > 0 && st->lost > 0)
+		st->lost--; /* late, by the other connection: not lost */
 	if (st->frames == 0 || v->seq - st->next_seq < 0x80000000U)
 		st->next_seq = v->seq + 1;
 	st->frames++;
@@ -540,6 +544,14 @@ voice_on_mesh(voice_t *self, void *link, wire_msg_t *m)
 	voice_lamport_see(self, v->lamport);
 	if ((st = voice_stream_get(self, v, now)) == NULL)
 		return;
+	if (m->command == WIRE_VOICE && st->frames > 0 &&
+	    st->next_seq - v->seq - 1 < 0x80000000U &&
+	    st->next_seq - v->seq > STALE_FRAMES) {
+		/* A copy that waited behind file chunks long after the de-dup
+		 * ring forgot it: too late to be played anywhere. */
+		st->stale++;
+		return;
+	}
 	if (m->command == WIRE_VOICE) {
 		voice_frame(self, link, st, v, now);
 		return;
@@ -1200,7 +1212,7 @@ voice_status(voice_t *self, json_t *map)
 	     st = zhashx_next(self->streams)) {
 		json_array_append_new(streams,
 		    json_pack("{s:s, s:s, s:I, s:b, s:b, s:b, s:b, s:I, s:I, "
-			      "s:I, s:I, s:i, s:f, s:I}",
+			      "s:I, s:I, s:I, s:i, s:f, s:I}",
 			"room", st->room, "talker", st->who, "stream",
 			(json_int_t)st->stream, "emergency",
 			(st->flags & WIRE_VOICE_EMERGENCY) != 0, "call",
@@ -1209,7 +1221,8 @@ voice_status(voice_t *self, json_t *map)
 			"active", !st->ended, "frames", (json_int_t)st->frames,
 			"lost", (json_int_t)st->lost, "duplicates",
 			(json_int_t)st->duplicates, "refused",
-			(json_int_t)st->refused, "hops_left", st->hops_left,
+			(json_int_t)st->refused, "stale", (json_int_t)st->stale,
+			"hops_left", st->hops_left,
 			"latency_ms", st->latency_ms, "age_ms",
 			(json_int_t)((now - st->last_us) / 1000)));
 	}
