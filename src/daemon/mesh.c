@@ -205,31 +205,43 @@ mesh_send(mesh_t *self, link_t *link, zmsg_t **msg_p)
 		mesh_send_on(link, self->router, link->routing_id, msg_p);
 }
 
-/* Real-time traffic goes on both of the link's connections: the second,
- * which carries nothing else, so that it never queues behind file
- * chunks; and the first, so that a packet lost on one TCP connection
- * (which holds back every frame after it until it is sent again, for
- * 200 ms or more) does not stall the stream: the copy that comes first
- * is taken, the other dropped as a duplicate. Until the second
- * connection is there, the first alone. */
+/* Real-time traffic goes on the link's second connection, which carries
+ * nothing else, so that it never queues behind file chunks. Voice
+ * frames (both) go on the first one as well, so that a packet lost on
+ * one TCP connection (which holds back every frame after it until it is
+ * sent again, for 200 ms or more) does not stall the stream: the copy
+ * that comes first is taken, the other dropped as a duplicate. FLOOR
+ * messages do not: they are repeated every 250 ms anyway, and a copy
+ * that waited behind file chunks could bring back an old press. Until
+ * the second connection is there, the first alone. */
 static void
-mesh_send_rt(mesh_t *self, link_t *link, zmsg_t **msg_p)
+mesh_send_rt(mesh_t *self, link_t *link, zmsg_t **msg_p, bool both)
 {
-	zmsg_t *copy = NULL;
+	bool sent = false;
 
 	if (link->outgoing && link->rt != NULL) {
-		copy = zmsg_dup(*msg_p);
-		mesh_send_on(link, link->rt, NULL, &copy);
+		zmsg_t *copy = both ? zmsg_dup(*msg_p) : *msg_p;
+
+		if (!both)
+			*msg_p = NULL;
+		sent = mesh_send_on(link, link->rt, NULL, &copy) == 0 || !both;
 	} else if (!link->outgoing && link->rt_id != NULL) {
-		copy = zmsg_dup(*msg_p);
-		if (mesh_send_on(link, self->router, link->rt_id, &copy) !=
-		    0) {
-			/* That connection is gone; the first one is not. */
-			link->dropped--;
-			zframe_destroy(&link->rt_id);
-		}
+		zmsg_t *copy = zmsg_dup(*msg_p);
+
+		if (mesh_send_on(link, self->router, link->rt_id, &copy) != 0) {
+			/* Gone (its peer reconnected): forgotten until it says
+			 * RT or sends voice again; merely full: not. */
+			if (errno == EHOSTUNREACH) {
+				link->dropped--;
+				zframe_destroy(&link->rt_id);
+			}
+		} else if (!both)
+			sent = true;
 	}
-	mesh_send(self, link, msg_p);
+	if (sent)
+		zmsg_destroy(msg_p);
+	else
+		mesh_send(self, link, msg_p);
 }
 
 /* Sends an entry to every link that is up, but the one it came from and
@@ -1091,9 +1103,12 @@ mesh_on_router(mesh_t *self, int64_t now)
 		zframe_destroy(&id);
 		return size;
 	}
-	if (link == NULL && m->command == WIRE_RT) {
+	if (link == NULL && (m->command == WIRE_RT ||
+				m->command == WIRE_VOICE ||
+				m->command == WIRE_FLOOR)) {
 		/* The second connection of a link up: tied to it by the
-		 * CURVE key that ZAP checked. */
+		 * CURVE key that ZAP checked, when it says RT or, if that was
+		 * missed or the connection forgotten, at its first voice. */
 		for (link = zlist_first(self->links); link != NULL;
 		     link = zlist_next(self->links)) {
 			if (!link->outgoing && link->state == LINK_UP &&
@@ -1103,7 +1118,9 @@ mesh_on_router(mesh_t *self, int64_t now)
 				break;
 			}
 		}
-		goto done;
+		if (m->command == WIRE_RT)
+			goto done;
+		/* Voice from a key with no link: as any message below. */
 	}
 	if (link == NULL) {
 		zmsg_t *reply;
@@ -1693,7 +1710,8 @@ mesh_routes_build(mesh_t *self, int64_t now)
 /* Sends msg (taken) on one link up to each neighbour that wanted(), but
  * except's. */
 static void
-mesh_voice_out(mesh_t *self, link_t *except, zlist_t *wanted, zmsg_t **msg_p)
+mesh_voice_out(mesh_t *self, link_t *except, zlist_t *wanted, zmsg_t **msg_p,
+    bool both)
 {
 	zhashx_t *done = zhashx_new();
 	char key[65], skip[65] = "";
@@ -1718,7 +1736,7 @@ mesh_voice_out(mesh_t *self, link_t *except, zlist_t *wanted, zmsg_t **msg_p)
 		zhashx_insert(done, key, (void *)1);
 		zmsg_t *copy = zmsg_dup(*msg_p);
 
-		mesh_send_rt(self, l, &copy);
+		mesh_send_rt(self, l, &copy, both);
 	}
 	zhashx_destroy(&done);
 	zmsg_destroy(msg_p);
@@ -1740,13 +1758,13 @@ mesh_voice_route(mesh_t *self, void *except, const char *room,
 		zmsg_destroy(msg_p);
 		return;
 	}
-	mesh_voice_out(self, except, wanted, msg_p);
+	mesh_voice_out(self, except, wanted, msg_p, true);
 }
 
 void
 mesh_voice_flood(mesh_t *self, void *except, zmsg_t **msg_p)
 {
-	mesh_voice_out(self, except, NULL, msg_p);
+	mesh_voice_out(self, except, NULL, msg_p, false);
 }
 
 void

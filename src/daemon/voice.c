@@ -24,6 +24,8 @@
 #define DEDUP_SLOTS 4096
 /* A frame this many behind its stream's newest (2 s) is not passed on. */
 #define STALE_FRAMES 100
+/* A recording is stored in files of at most 5 minutes. */
+#define RECORD_FRAMES_MAX 15000
 /* Streams and rooms known at once: a hostile or broken neighbour
  * inventing streams cannot make the relay grow without bound. */
 #define STREAMS_MAX 1024
@@ -61,6 +63,7 @@ typedef struct vstream {
 	vclient_t *owner;	/* the local client talking, or NULL */
 	bool ended;
 	bool released;		/* its talker let go: no frame takes it back */
+	bool preempted;		/* local: lost the floor; its owner was told */
 	int64_t first_us, last_us, ended_us;
 	uint64_t frames, duplicates, lost, refused, stale;
 	uint32_t next_seq;
@@ -97,6 +100,8 @@ struct voice {
 };
 
 static void voice_stream_end(voice_t *self, vstream_t *st, bool release);
+static void voice_record(voice_t *self, vstream_t *st);
+static void voice_packets_clear(vstream_t *st);
 
 /* This node's key: the talker key of its users. */
 static const uint8_t *
@@ -373,6 +378,24 @@ voice_announce(voice_t *self, vroom_t *room)
 	}
 }
 
+/* Tells a local talker that its stream lost the floor to who: its frames
+ * are dropped from now on. */
+static void
+voice_tell_preempted(voice_t *self, vstream_t *st, const char *who)
+{
+	zmsg_t *msg;
+
+	if (st->preempted || st->owner == NULL)
+		return;
+	st->preempted = true;
+	msg = zmsg_new();
+	zmsg_addstr(msg, "PREEMPTED");
+	zmsg_addstr(msg, st->room);
+	voice_addu32(msg, st->stream);
+	zmsg_addstr(msg, who);
+	voice_send(self, st->owner, &msg);
+}
+
 /* A press of st's talker: floor.c decides, the loser (if ours) is
  * told. */
 static floor_result_t
@@ -393,13 +416,7 @@ voice_press(voice_t *self, vstream_t *st, int64_t now)
 		    lost.stream);
 
 		if (loser != NULL && loser->owner != NULL) {
-			zmsg_t *msg = zmsg_new();
-
-			zmsg_addstr(msg, "PREEMPTED");
-			zmsg_addstr(msg, loser->room);
-			voice_addu32(msg, loser->stream);
-			zmsg_addstr(msg, st->who);
-			voice_send(self, loser->owner, &msg);
+			voice_tell_preempted(self, loser, st->who);
 			log_info("%s took the floor of '%s' from %s",
 			    st->who, st->room, loser->who);
 		}
@@ -484,29 +501,60 @@ voice_count(vstream_t *st, const wire_voice_t *v, int64_t now)
 	}
 }
 
+/* Whether a frame of st may pass: its stream holds the floor. A remote
+ * frame never presses (its talker's FLOOR messages do, repeated every
+ * 250 ms: a copy of a frame that waited behind file chunks must not
+ * take the floor back with an old press). A local talker's frame after
+ * a gap (this node's loop busy for a second, say) presses again, unless
+ * it let go or lost the floor; if someone else holds it now, the talker
+ * is told it lost it. */
+static bool
+voice_frame_holds(voice_t *self, void *link, vstream_t *st, int64_t now)
+{
+	vroom_t *room = voice_room(self, st->room);
+	const floor_req_t *h;
+	vstream_t *hs;
+
+	if (floor_frame(room->floor, st->talker_hex, st->stream, now))
+		return true;
+	if (link != NULL || st->released || st->preempted)
+		return false;
+	if (voice_press(self, st, now) != FLOOR_BUSY)
+		return floor_frame(room->floor, st->talker_hex, st->stream,
+		    now);
+	h = floor_holder(room->floor);
+	hs = h != NULL ? voice_stream_find(self, h->talker, h->stream) : NULL;
+	voice_tell_preempted(self, st, hs != NULL ? hs->who : "someone");
+	return false;
+}
+
 /* A frame, from a local talker (link NULL) or a neighbour: kept to the
  * floor, delivered here, passed on towards the listeners. */
 static void
 voice_frame(voice_t *self, void *link, vstream_t *st, wire_voice_t *v,
     int64_t now)
 {
-	if (!(v->flags & WIRE_VOICE_CALL)) {
-		vroom_t *room = voice_room(self, v->room);
-
-		if (!floor_frame(room->floor, st->talker_hex, st->stream,
-			now) &&
-		    (link == NULL || st->released ||
-			voice_press(self, st, now) == FLOOR_BUSY ||
-			!floor_frame(room->floor, st->talker_hex, st->stream,
-			    now))) {
-			st->refused++;
-			return;
-		}
+	if (strcmp(v->room, st->room) != 0) {
+		st->refused++;
+		return;
+	}
+	if (!(st->flags & WIRE_VOICE_CALL) &&
+	    !voice_frame_holds(self, link, st, now)) {
+		st->refused++;
+		return;
 	}
 	voice_count(st, v, now);
 	voice_deliver(self, st, v);
-	if (st->recording && st->owner != NULL)
+	if (st->recording && st->owner != NULL) {
 		zlist_append(st->packets, zframe_new(v->opus, v->opus_len));
+		/* A long spurt (a voice room's open microphone) is stored
+		 * in files of RECORD_FRAMES_MAX frames, never held whole. */
+		if (zlist_size(st->packets) >= RECORD_FRAMES_MAX) {
+			voice_record(self, st);
+			voice_packets_clear(st);
+			st->start_wall_us = time_now_us();
+		}
+	}
 	if (self->node->mesh != NULL && v->hops > (link != NULL ? 1 : 0)) {
 		zmsg_t *msg;
 
@@ -520,7 +568,9 @@ voice_frame(voice_t *self, void *link, vstream_t *st, wire_voice_t *v,
 static void
 voice_lamport_see(voice_t *self, uint64_t lamport)
 {
-	if (lamport > self->lamport)
+	/* A neighbour's absurd clock must not wrap ours to 0, which would
+	 * make our next press the earliest of all. */
+	if (lamport > self->lamport && lamport < UINT64_MAX / 2)
 		self->lamport = lamport;
 }
 
@@ -822,6 +872,9 @@ voice_on_frame(voice_t *self, vclient_t *c, zmsg_t *msg, int64_t now)
 	    when == NULL || zframe_size(when) != 8 || opus == NULL ||
 	    zframe_size(opus) == 0 || zframe_size(opus) > WIRE_OPUS_MAX)
 		return; /* no answer to frames: a bad one is dropped */
+	if (st->frames > 0 &&
+	    be32_get(zframe_data(seq)) - st->next_seq >= 0x80000000U)
+		return; /* not newer than the last: a repeat */
 	snprintf(v.room, sizeof v.room, "%s", st->room);
 	snprintf(v.user, sizeof v.user, "%s", st->user);
 	memcpy(v.talker, st->talker, 32);
@@ -978,6 +1031,17 @@ done:
 	oggopus_writer_destroy(&w);
 }
 
+static void
+voice_packets_clear(vstream_t *st)
+{
+	zframe_t *f;
+
+	if (st->packets == NULL)
+		return;
+	while ((f = zlist_pop(st->packets)) != NULL)
+		zframe_destroy(&f);
+}
+
 /* A talk spurt is over: with release (a local talker's), the floor is
  * let go and that said to every node; the recording stored. A remote
  * stream that went silent leaves the floor to floor_tick. */
@@ -986,7 +1050,6 @@ voice_stream_end(voice_t *self, vstream_t *st, bool release)
 {
 	int64_t now = time_mono_us();
 	vroom_t *room = voice_room(self, st->room);
-	zframe_t *f;
 
 	if (st->ended)
 		return;
@@ -1002,10 +1065,7 @@ voice_stream_end(voice_t *self, vstream_t *st, bool release)
 	if (st->recording && st->packets != NULL &&
 	    zlist_size(st->packets) > 0)
 		voice_record(self, st);
-	if (st->packets != NULL) {
-		while ((f = zlist_pop(st->packets)) != NULL)
-			zframe_destroy(&f);
-	}
+	voice_packets_clear(st);
 	st->owner = NULL;
 }
 
@@ -1035,9 +1095,15 @@ voice_keepalive(voice_t *self, int64_t now)
 {
 	for (vstream_t *st = zhashx_first(self->streams); st != NULL;
 	     st = zhashx_next(self->streams)) {
-		if (st->owner != NULL && !st->ended &&
-		    !(st->flags & WIRE_VOICE_CALL) &&
-		    now - st->floor_us >= KEEPALIVE_US)
+		const floor_req_t *h;
+
+		if (st->owner == NULL || st->ended ||
+		    (st->flags & WIRE_VOICE_CALL) ||
+		    now - st->floor_us < KEEPALIVE_US)
+			continue;
+		h = floor_holder(voice_room(self, st->room)->floor);
+		if (h != NULL && h->stream == st->stream &&
+		    strcmp(h->talker, st->talker_hex) == 0)
 			voice_floor_out(self, st, false);
 	}
 }

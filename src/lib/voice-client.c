@@ -368,7 +368,9 @@ capture_actor(zsock_t *pipe, void *args)
 static void
 actor_send(actor_t *a, zmsg_t **msg)
 {
-	zmsg_send(msg, a->dealer);
+	/* Dropped if it cannot go at once (see the send time-out). */
+	if (zmsg_send(msg, a->dealer) != 0)
+		zmsg_destroy(msg);
 }
 
 /* Sends a command of text fields (NULL-terminated) to the daemon. */
@@ -1161,6 +1163,9 @@ voice_actor(zsock_t *pipe, void *args)
 	a.dealer = zsock_new(ZMQ_DEALER);
 	assert(a.dealer != NULL);
 	zsock_set_linger(a.dealer, 0);
+	/* A daemon gone with our queue full must not block the actor (and
+	 * every call waiting on it): what cannot be sent is dropped. */
+	zsock_set_sndtimeo(a.dealer, 0);
 	zsock_connect(a.dealer, "%s", a.client->endpoint);
 	zsock_signal(pipe, 0);
 	while (!a.terminated) {
