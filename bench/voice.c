@@ -57,6 +57,7 @@
 #include "opus-codec.h"
 #include "proto.h"
 #include "util.h"
+#include "wire.h"
 
 #define VOICE_NODES    5
 #define VOICE_ROOM     "bench"
@@ -185,23 +186,6 @@ voice_encode_loop(struct voice_packets *p, char **cause)
 
 /* --- a client of the voice socket ----------------------------------------- */
 
-static void
-voice_put_u32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static uint64_t
-voice_get_be(const uint8_t *b, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 /* The answer to the last command, FRAMEs, FLOORs and PONGs skipped: its
  * frames after the command, which is want. Returns the message, or NULL
  * with *cause set. */
@@ -300,7 +284,7 @@ voice_talk(zsock_t *sock, const char *mode, uint32_t *stream, char **cause)
 		zmsg_destroy(&msg);
 		return fail(cause, "TALK: a GRANTED without a stream");
 	}
-	*stream = (uint32_t)voice_get_be(zframe_data(f), 4);
+	*stream = be32_get(zframe_data(f));
 	zmsg_destroy(&msg);
 	return 0;
 }
@@ -314,12 +298,9 @@ voice_stop(zsock_t **socks, const uint32_t *streams, int n)
 	zmsg_t *msg;
 
 	for (int i = 0; i < n; i++) {
-		uint8_t b[4];
-
-		voice_put_u32(b, streams[i]);
 		msg = zmsg_new();
 		zmsg_addstr(msg, "STOP");
-		zmsg_addmem(msg, b, 4);
+		wire_add_u32(msg, streams[i]);
 		zmsg_send(&msg, socks[i]);
 	}
 	for (int i = 0; i < n; i++) {
@@ -336,18 +317,11 @@ voice_frame(
     zsock_t *sock, uint32_t stream, uint32_t seq, const struct voice_packets *p)
 {
 	zmsg_t *msg = zmsg_new();
-	uint8_t s[4], q[4], t[8];
-	int64_t capture;
 
-	voice_put_u32(s, stream);
-	voice_put_u32(q, seq);
 	zmsg_addstr(msg, "FRAME");
-	zmsg_addmem(msg, s, 4);
-	zmsg_addmem(msg, q, 4);
-	capture = time_now_us();
-	for (int i = 0; i < 8; i++)
-		t[i] = (uint8_t)((uint64_t)capture >> (56 - 8 * i));
-	zmsg_addmem(msg, t, 8);
+	wire_add_u32(msg, stream);
+	wire_add_u32(msg, seq);
+	wire_add_u64(msg, (uint64_t)time_now_us());
 	zmsg_addmem(msg, p->data[seq % VOICE_LOOP], p->len[seq % VOICE_LOOP]);
 	zmsg_send(&msg, sock);
 }
@@ -457,8 +431,8 @@ voice_ear_frame(struct voice_ears *e, struct voice_ear *ear, zmsg_t *msg,
 	if (f[7] == NULL || zframe_size(f[3]) != 4 || zframe_size(f[4]) != 4 ||
 	    zframe_size(f[5]) != 8)
 		return;
-	stream = (uint32_t)voice_get_be(zframe_data(f[3]), 4);
-	seq = (uint32_t)voice_get_be(zframe_data(f[4]), 4);
+	stream = be32_get(zframe_data(f[3]));
+	seq = be32_get(zframe_data(f[4]));
 	if ((talker = voice_talker_of(e, stream)) < 0 || seq >= e->frames) {
 		ear->foreign++;
 		return;
@@ -470,7 +444,7 @@ voice_ear_frame(struct voice_ears *e, struct voice_ear *ear, zmsg_t *msg,
 	}
 	ear->arrival[at] = wall;
 	ear->mono[at] = mono;
-	ear->capture[at] = (int64_t)voice_get_be(zframe_data(f[5]), 8);
+	ear->capture[at] = (int64_t)be64_get(zframe_data(f[5]));
 	ear->order[ear->received++] = at;
 }
 

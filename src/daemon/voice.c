@@ -258,15 +258,6 @@ voice_error(voice_t *self, vclient_t *c, const char *command,
 	voice_reply(self, c, "ERROR", command, code, message, NULL);
 }
 
-static void
-voice_addu32(zmsg_t *msg, uint32_t v)
-{
-	uint8_t b[4];
-
-	be32_put(b, v);
-	zmsg_addmem(msg, b, sizeof b);
-}
-
 static bool
 vclient_listens(vclient_t *c, const char *room)
 {
@@ -370,7 +361,7 @@ voice_announce(voice_t *self, vroom_t *room)
 		zmsg_addstr(msg, "FLOOR");
 		zmsg_addstr(msg, room->name);
 		zmsg_addstr(msg, st != NULL ? st->who : h != NULL ? "?" : "");
-		voice_addu32(msg, h != NULL ? h->stream : 0);
+		wire_add_u32(msg, h != NULL ? h->stream : 0);
 		zmsg_addstr(msg, h != NULL && h->prio == FLOOR_EMERGENCY
 			? "emergency"
 			: "normal");
@@ -391,7 +382,7 @@ voice_tell_preempted(voice_t *self, vstream_t *st, const char *who)
 	msg = zmsg_new();
 	zmsg_addstr(msg, "PREEMPTED");
 	zmsg_addstr(msg, st->room);
-	voice_addu32(msg, st->stream);
+	wire_add_u32(msg, st->stream);
 	zmsg_addstr(msg, who);
 	voice_send(self, st->owner, &msg);
 }
@@ -470,8 +461,8 @@ voice_deliver(voice_t *self, vstream_t *st, const wire_voice_t *v)
 		zmsg_addstr(msg, "FRAME");
 		zmsg_addstr(msg, v->room);
 		zmsg_addstr(msg, st->who);
-		voice_addu32(msg, v->stream);
-		voice_addu32(msg, v->seq);
+		wire_add_u32(msg, v->stream);
+		wire_add_u32(msg, v->seq);
 		be64_put(b, (uint64_t)v->capture_us);
 		zmsg_addmem(msg, b, 8);
 		b[0] = v->flags & (WIRE_VOICE_EMERGENCY | WIRE_VOICE_CALL);

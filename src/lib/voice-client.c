@@ -23,6 +23,7 @@
 #include "opus-codec.h"
 #include "util.h"
 #include "voice-client.h"
+#include "wire.h"
 #include "wav.h"
 
 #define FRAME_US       (OPUS_CODEC_FRAME_MS * 1000)
@@ -127,15 +128,6 @@ typedef struct actor {
 		bool emergency;
 	} floors[VOICE_ROOMS_MAX];
 } actor_t;
-
-static void
-msg_add_u32(zmsg_t *msg, uint32_t v)
-{
-	uint8_t b[4];
-
-	be32_put(b, v);
-	zmsg_addmem(msg, b, 4);
-}
 
 static void
 msg_add_i64(zmsg_t *msg, int64_t v)
@@ -479,7 +471,7 @@ actor_talk_end(actor_t *a)
 		zmsg_t *msg = zmsg_new();
 
 		zmsg_addstr(msg, "STOP");
-		msg_add_u32(msg, a->stream);
+		wire_add_u32(msg, a->stream);
 		actor_send(a, &msg);
 		a->stop_sent = true;
 	}
@@ -510,8 +502,8 @@ actor_talk_frame(actor_t *a, const int16_t *pcm)
 	}
 	msg = zmsg_new();
 	zmsg_addstr(msg, "FRAME");
-	msg_add_u32(msg, a->stream);
-	msg_add_u32(msg, a->seq++);
+	wire_add_u32(msg, a->stream);
+	wire_add_u32(msg, a->seq++);
 	msg_add_i64(msg, time_now_us());
 	zmsg_addmem(msg, packet, (size_t)len);
 	actor_send(a, &msg);
@@ -1496,20 +1488,20 @@ voice_client_fake_daemon(zsock_t *pipe, void *args)
 			} else {
 				zmsg_addstr(out, "GRANTED");
 				zmsg_addstr(out, a1);
-				msg_add_u32(out, 7);
+				wire_add_u32(out, 7);
 				zmsg_send(&out, router);
 				out = zmsg_new();
 				zmsg_append(out, &(zframe_t *){zframe_dup(id)});
 				if (strcmp(a1, "pre") == 0) {
 					zmsg_addstr(out, "PREEMPTED");
 					zmsg_addstr(out, a1);
-					msg_add_u32(out, 7);
+					wire_add_u32(out, 7);
 					zmsg_addstr(out, "dave@d");
 				} else {
 					zmsg_addstr(out, "FLOOR");
 					zmsg_addstr(out, a1);
 					zmsg_addstr(out, "alice@fake");
-					msg_add_u32(out, 7);
+					wire_add_u32(out, 7);
 					zmsg_addstr(out, "normal");
 				}
 			}
@@ -1536,8 +1528,8 @@ voice_client_fake_daemon(zsock_t *pipe, void *args)
 				zmsg_addstr(out, "FRAME");
 				zmsg_addstr(out, listen_room);
 				zmsg_addstr(out, "bob@b");
-				msg_add_u32(out, 9);
-				msg_add_u32(out, seq);
+				wire_add_u32(out, 9);
+				wire_add_u32(out, seq);
 				msg_add_i64(out, cap);
 				zmsg_addmem(out, "\0", 1);
 				zmsg_append(out, &opus);

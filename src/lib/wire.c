@@ -147,6 +147,24 @@ wire_chunk(const uint8_t hash[32], zframe_t **data)
 	return msg;
 }
 
+void
+wire_add_u32(zmsg_t *msg, uint32_t v)
+{
+	uint8_t b[4];
+
+	be32_put(b, v);
+	zmsg_addmem(msg, b, sizeof b);
+}
+
+void
+wire_add_u64(zmsg_t *msg, uint64_t v)
+{
+	uint8_t b[8];
+
+	be64_put(b, v);
+	zmsg_addmem(msg, b, sizeof b);
+}
+
 zmsg_t *
 wire_rt(void)
 {

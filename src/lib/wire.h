@@ -117,6 +117,9 @@ zmsg_t *wire_chunk_ask(enum wire_command command, const uint8_t hash[32]);
 /* CHUNK: data is taken. */
 zmsg_t *wire_chunk(const uint8_t hash[32], zframe_t **data);
 
+/* Appends a field of 4 or 8 bytes, big-endian (stream, seq, time). */
+void wire_add_u32(zmsg_t *msg, uint32_t v);
+void wire_add_u64(zmsg_t *msg, uint64_t v);
 /* RT: no fields. */
 zmsg_t *wire_rt(void);
 /* VOICE (with v->opus) or FLOOR. */

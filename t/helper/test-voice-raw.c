@@ -14,6 +14,7 @@
 #include "proto.h"
 #include "test-tool.h"
 #include "util.h"
+#include "wire.h"
 
 static zsock_t *
 raw_connect(const char *dir)
@@ -61,10 +62,7 @@ raw_print(zmsg_t *msg, zhashx_t *counts)
 	for (zframe_t *f = zmsg_first(msg); f != NULL;
 	     f = zmsg_next(msg), i++) {
 		if (i == num && zframe_size(f) == 4) {
-			const uint8_t *d = zframe_data(f);
-
-			printf(" %u", (unsigned)d[0] << 24 | (unsigned)d[1] << 16 |
-			    (unsigned)d[2] << 8 | d[3]);
+			printf(" %u", (unsigned)be32_get(zframe_data(f)));
 		} else
 			printf(" %.*s", (int)zframe_size(f),
 			    (const char *)zframe_data(f));
@@ -147,11 +145,6 @@ test_voice_raw(const char *dir, const char *room, const char *user,
 		int64_t now = time_mono_us();
 
 		if (talking && now >= next) {
-			uint8_t s[4] = { (uint8_t)(seq >> 24),
-				(uint8_t)(seq >> 16), (uint8_t)(seq >> 8),
-				(uint8_t)seq };
-			uint8_t t[8];
-			int64_t wall = time_now_us();
 			int len;
 
 			for (int i = 0; i < 320; i++)
@@ -159,14 +152,12 @@ test_voice_raw(const char *dir, const char *room, const char *user,
 				    sin(2 * M_PI * 440 * (seq * 320 + i) / 16000.0));
 			len = opus_codec_encode(enc, pcm, packet, sizeof packet,
 			    &cause);
-			for (int i = 0; i < 8; i++)
-				t[i] = (uint8_t)((uint64_t)wall >> (56 - 8 * i));
 			zmsg_t *f = zmsg_new();
 
 			zmsg_addstr(f, "FRAME");
 			zmsg_addmem(f, stream, 4);
-			zmsg_addmem(f, s, 4);
-			zmsg_addmem(f, t, 8);
+			wire_add_u32(f, seq);
+			wire_add_u64(f, (uint64_t)time_now_us());
 			zmsg_addmem(f, packet, (size_t)len);
 			zmsg_send(&f, sock);
 			seq++;
